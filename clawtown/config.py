@@ -1,0 +1,198 @@
+"""Server settings: one frozen `Settings` value, from command-line options, then the environment, then defaults.
+
+| setting         | option              | environment          | default                          |
+|-----------------|---------------------|----------------------|----------------------------------|
+| listen          | --listen / -l       | HOST, PORT           | tcp:8080:interface=127.0.0.1     |
+| data_dir        | --data-dir          | CT_DATA_DIR          | ./.data                          |
+| public_base_url | --public-base-url   | CT_PUBLIC_BASE_URL   | None (unset)                     |
+| seed            | --seed              | CT_SEED              | None (a random seed at start)    |
+| test_mode       | --test-mode         | CT_TEST=1            | False                            |
+| instance_cap    | -                   | CT_INSTANCE_CAP      | 150                              |
+
+An environment variable set to the empty string counts as unset. Every validation error is a
+`ConfigError` whose text is one line naming the option or variable at fault. This module
+parses and checks only: it imports no reactor and opens no socket.
+"""
+
+from __future__ import annotations
+
+import os
+import reprlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from twisted.internet.endpoints import quoteStringArgument, serverFromString
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8080
+DEFAULT_DATA_DIR = "./.data"
+DEFAULT_TICK_HZ = 20
+DEFAULT_SYNC_HZ = 10
+DEFAULT_INSTANCE_CAP = 150
+
+
+class ConfigError(ValueError):
+    """A setting has a bad value. `str(error)` is a one-line message meant for a human."""
+
+
+_brief = reprlib.Repr()
+_brief.maxstring = _brief.maxother = 80
+_shown = _brief.repr
+"""repr() cut to a readable length, for quoting bad values in messages."""
+
+
+def tcp_listen_description(host: str, port: int) -> str:
+    """The strports description for a TCP listener on `host` (IPv6 colons escaped) and `port`."""
+    return f"tcp:{port}:interface={quoteStringArgument(host)}"
+
+
+DEFAULT_LISTEN = tcp_listen_description(DEFAULT_HOST, DEFAULT_PORT)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Everything the server needs to know at start, already validated."""
+
+    listen: str = DEFAULT_LISTEN
+    """Where to accept connections: a strports/endpoint description (`tcp:PORT:interface=HOST`)."""
+    data_dir: str = DEFAULT_DATA_DIR
+    """Directory of the embedded database and other durable files."""
+    public_base_url: str | None = None
+    """How players and bots reach this server (`https://town.example.com`, no trailing slash)."""
+    seed: int | None = None
+    """Seed of the world's random generator; None means the service picks one at start."""
+    test_mode: bool = False
+    """Enables the test-only helpers (the /api/debug routes)."""
+    tick_hz: int = DEFAULT_TICK_HZ
+    """Simulation steps per second."""
+    sync_hz: int = DEFAULT_SYNC_HZ
+    """State updates sent to clients per second."""
+    instance_cap: int = DEFAULT_INSTANCE_CAP
+    """Most players in one running copy (channel) of a map."""
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, object], environ: Mapping[str, str] = os.environ) -> Settings:
+        """Build settings from parsed options (keys as spelled on the command line, None = not given).
+
+        An option beats its environment variable, which beats the default. Raises ConfigError.
+        """
+        source = _Source(options, environ)
+        return cls(
+            listen=_listen(source),
+            data_dir=_parsed(source.first("data-dir", "CT_DATA_DIR"), _parse_nonempty, DEFAULT_DATA_DIR),
+            public_base_url=_parsed(source.first("public-base-url", "CT_PUBLIC_BASE_URL"), _parse_base_url),
+            seed=_parsed(source.first("seed", "CT_SEED"), _parse_int),
+            test_mode=_test_mode(source),
+            instance_cap=_parsed(source.env("CT_INSTANCE_CAP"), _parse_instance_cap, DEFAULT_INSTANCE_CAP),
+        )
+
+
+_Found = tuple[object, str]
+"""A raw setting value and the label that names where it came from (`--seed`, `CT_SEED`)."""
+
+
+class _Source:
+    """Looks settings up in the parsed options and in the environment."""
+
+    def __init__(self, options: Mapping[str, object], environ: Mapping[str, str]) -> None:
+        self._options = options
+        self._environ = environ
+
+    def option(self, name: str) -> _Found | None:
+        value = self._options.get(name)
+        return None if value is None else (value, f"--{name}")
+
+    def env(self, name: str) -> _Found | None:
+        value = self._environ.get(name, "")
+        return None if value == "" else (value, name)
+
+    def first(self, option: str, env: str) -> _Found | None:
+        return self.option(option) or self.env(env)
+
+
+def _parsed(found: _Found | None, parse, default=None):
+    return default if found is None else parse(*found)
+
+
+def _listen(source: _Source) -> str:
+    found = source.option("listen")
+    if found is not None:
+        return _parse_listen(*found)
+    host = _parsed(source.env("HOST"), _parse_nonempty, DEFAULT_HOST)
+    port = _parsed(source.env("PORT"), _parse_port, DEFAULT_PORT)
+    return tcp_listen_description(host, port)
+
+
+def _test_mode(source: _Source) -> bool:
+    flag = source.option("test-mode")
+    if flag is not None and flag[0]:
+        return True
+    found = source.env("CT_TEST")
+    if found is None or found[0] == "0":
+        return False
+    if found[0] == "1":
+        return True
+    raise ConfigError(f"CT_TEST must be 1 (on) or 0 (off) (got {_shown(found[0])})")
+
+
+_NO_REACTOR = object()
+
+
+def _parse_listen(value: object, label: str) -> str:
+    description = str(value)
+    try:
+        # serverFromString is the public parser behind strports. It only builds an endpoint
+        # object, so a placeholder can stand in for the reactor that listening would need.
+        serverFromString(_NO_REACTOR, description)
+    except Exception as error:  # endpoint parsers raise many kinds: ValueError, TypeError, OSError...
+        reason = " ".join(str(error).split()) or type(error).__name__
+        raise ConfigError(f"{label}: not a valid strports description: {_shown(description)} ({reason})") from None
+    return description
+
+
+def _parse_nonempty(value: object, label: str) -> str:
+    text = str(value).strip()
+    if not text:
+        raise ConfigError(f"{label} must not be empty")
+    return text
+
+
+def _parse_base_url(value: object, label: str) -> str:
+    url = str(value).strip()
+    if not url.lower().startswith(("http://", "https://")):
+        raise ConfigError(f"{label} must start with http:// or https:// (got {_shown(value)})")
+    url = url.rstrip("/")
+    if not _is_plain_base_url(url):
+        raise ConfigError(f"{label} must be a base URL such as https://town.example.com (got {_shown(value)})")
+    return url
+
+
+def _is_plain_base_url(url: str) -> bool:
+    """A host, maybe a port and a path; no spaces, query, fragment, or '|' (join tokens use it)."""
+    if any(char.isspace() or char == "|" for char in url):
+        return False
+    try:
+        parts = urlsplit(url)
+        return bool(parts.hostname) and parts.port != 0 and not parts.query and not parts.fragment
+    except ValueError:  # `.port` raises when the port is not a number in 0-65535
+        return False
+
+
+def _parse_int(value: object, label: str, low: int | None = None, high: int | None = None) -> int:
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        number = None
+    if number is None or (low is not None and number < low) or (high is not None and number > high):
+        bounds = f" {low}-{high}" if high is not None else (f" >= {low}" if low is not None else "")
+        raise ConfigError(f"{label} must be an integer{bounds} (got {_shown(value)})")
+    return number
+
+
+def _parse_port(value: object, label: str) -> int:
+    return _parse_int(value, label, 0, 65535)
+
+
+def _parse_instance_cap(value: object, label: str) -> int:
+    return _parse_int(value, label, 1)

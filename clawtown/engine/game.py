@@ -1,0 +1,67 @@
+"""The running game: the world, its inbox, and the bridge between callers and the tick.
+
+Transports call `submit` (fire and forget, acknowledged later) or `request` (a Deferred that
+fires with the command's result once the tick that applied it has been committed).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+
+from twisted.internet.defer import Deferred, fail
+
+from ..sim.world import World
+from .inbox import WORLD_QUEUE, Inbox
+
+
+class Busy(Exception):
+    """The inbox is full: the command was not queued."""
+
+
+class Game:
+    def __init__(self, world: World, inbox: Inbox, clock) -> None:
+        self.world = world
+        self.inbox = inbox
+        self.clock = clock
+        self.outbox: list = []
+        self.waiters: dict[int, Deferred] = {}
+        self._next_ref = 0
+        self.tick_ms: deque = deque(maxlen=2400)
+        self.ticks = 0
+        self.skipped_ticks = 0
+        self.last_tick_at = 0.0
+
+    def now_ms(self) -> int:
+        return int(self.clock.seconds() * 1000)
+
+    def queue_key(self, player_id: str) -> str:
+        p = self.world.players.get(player_id)
+        return self.world.instance_key_of(p) if p is not None else WORLD_QUEUE
+
+    def submit(self, command) -> bool:
+        return self.inbox.put(self.queue_key(command.player_id), command)
+
+    def request(self, make_command) -> Deferred:
+        """Queue `make_command(ref)`; the Deferred fires with its result after the commit."""
+        self._next_ref += 1
+        ref = self._next_ref
+        command = make_command(ref)
+        if not self.submit(command):
+            return fail(Busy("server busy, try again"))
+        d = Deferred()
+        self.waiters[ref] = d
+        return d
+
+    def tick(self, skipped: int = 0) -> None:
+        started = time.perf_counter()
+        events = self.world.step(self.now_ms(), self.inbox.drain())
+        self.outbox.extend(events)
+        self.ticks += 1
+        self.skipped_ticks += skipped
+        self.last_tick_at = self.clock.seconds()
+        self.tick_ms.append((time.perf_counter() - started) * 1000.0)
+
+    def take_outbox(self) -> list:
+        out, self.outbox = self.outbox, []
+        return out

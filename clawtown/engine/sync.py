@@ -1,0 +1,266 @@
+"""SyncService: every 1/sync_hz seconds, commit what changed, then tell each client what it sees.
+
+One round: take the tick events and change sets, build the store batch and every outgoing
+frame from the same state, commit the batch on the store thread, and only then send the frames
+and answer waiting REST calls ("what any client has seen, the disk already has"). A round that
+finds the previous commit still running is skipped; a failed commit is retried with the next.
+"""
+
+from __future__ import annotations
+
+import orjson
+from twisted.application.service import Service
+from twisted.internet.defer import succeed
+from twisted.internet.task import LoopingCall
+from twisted.python import log
+
+from ..sim.events import ChatLine, Fx, Note, Relocated, Reply, Result
+from ..wire.views import chat_view, party_view, self_view
+from .area import AreaSync, view_cells
+from .persist import Batch, BatchBuilder
+
+PROTOCOL_VERSION = 1
+
+
+class SyncService(Service):
+    name = "sync"
+
+    def __init__(self, game, sessions, runner, clock, hz: int = 10, tick_hz: int = 20) -> None:
+        self.game = game
+        self.sessions = sessions
+        self.runner = runner
+        self.clock = clock
+        self.interval = 1.0 / hz
+        self.tick_hz = tick_hz
+        self.area = AreaSync()
+        self.builder = BatchBuilder(game.now_ms)
+        self.held_batch = Batch()
+        self.held_sends: list = []
+        self.held_waiters: list = []
+        self.in_flight = False
+        self.commit_failures = 0
+        self.rounds = 0
+        self.skipped_rounds = 0
+        self.bytes_sent = 0
+        self.messages_sent = 0
+        self.last_commit_ms = 0.0
+        self._map_cache: dict[str, bytes] = {}
+        self._loop: LoopingCall | None = None
+
+    # ---- lifecycle ---------------------------------------------------------------------
+    def startService(self) -> None:
+        super().startService()
+        self._loop = LoopingCall(self.round)
+        self._loop.clock = self.clock
+        self._loop.start(self.interval, now=False).addErrback(log.err, "sync loop stopped")
+
+    def stopService(self):
+        """Stop syncing and commit everything (positions included) one last time."""
+        if self._loop is not None and self._loop.running:
+            self._loop.stop()
+        super().stopService()
+        return self.flush(everything=True)
+
+    def flush(self, everything: bool = False):
+        events = self.game.take_outbox()
+        batch, _ = self.builder.build(self.game.world, events, everything=everything)
+        self.held_batch.merge(batch)
+        pending = self.held_batch
+        self.held_batch = Batch()
+        if pending.empty():
+            return succeed(None)
+        return self.runner.run(lambda store: store.save_batch(**pending.kwargs()))
+
+    # ---- one round ---------------------------------------------------------------------
+    def round(self):
+        if self.in_flight:
+            self.skipped_rounds += 1
+            return None
+        self.rounds += 1
+        world = self.game.world
+        events = self.game.take_outbox()
+        batch, progressed = self.builder.build(world, events)
+        sends, waiters = self._frames(world, events, progressed, batch)
+        self.held_batch.merge(batch)
+        self.held_sends.extend(sends)
+        self.held_waiters.extend(waiters)
+        if self.held_batch.empty():
+            self._release()
+            return None
+        self.in_flight = True
+        started = self.clock.seconds()
+        kwargs = self.held_batch.kwargs()
+        d = self.runner.run(lambda store: store.save_batch(**kwargs))
+
+        def committed(_):
+            self.in_flight = False
+            self.last_commit_ms = (self.clock.seconds() - started) * 1000.0
+            self.held_batch = Batch()
+            self._release()
+
+        def failed(failure):
+            self.in_flight = False
+            self.commit_failures += 1
+            log.err(failure, "commit failed; holding updates and retrying with the next round")
+
+        d.addCallbacks(committed, failed)
+        return d
+
+    def _release(self) -> None:
+        """Send the held frames and answer the held waiters (their state is on disk now)."""
+        sends, waiters = self.held_sends, self.held_waiters
+        self.held_sends, self.held_waiters = [], []
+        for conn, payload in sends:
+            if conn.id not in self.sessions.by_id:
+                continue
+            try:
+                if isinstance(payload, (bytes, bytearray)):
+                    conn.send(payload)
+                    self.bytes_sent += len(payload)
+                else:
+                    conn.send_prepared(payload[0])
+                    self.bytes_sent += payload[1]
+                self.messages_sent += 1
+            except Exception:
+                log.err(None, "send failed")
+        for d, result in waiters:
+            if not d.called:
+                d.callback(result)
+
+    # ---- frames ------------------------------------------------------------------------
+    def _frames(self, world, events: list, progressed: set, batch: Batch) -> tuple[list, list]:
+        sends: list = []
+        waiters: list = []
+        self.area.collect(world, [e for e in events if isinstance(e, Fx)])
+        for e in events:
+            if isinstance(e, Relocated):
+                for conn in self.sessions.of(e.player_id):
+                    conn.needs_enter = True
+        prepared: dict[bytes, tuple] = {}
+        for conn in list(self.sessions.by_id.values()):
+            frame = self._view_frame(world, conn, progressed)
+            if frame is None:
+                continue
+            if frame[0] == "shared":
+                pm = prepared.get(frame[1])
+                if pm is None:
+                    pm = prepared[frame[1]] = (self.sessions.prepare(frame[1]), len(frame[1]))
+                sends.append((conn, pm))
+            else:
+                sends.append((conn, frame[1]))
+        for pid in progressed:
+            conns = self.sessions.of(pid)
+            p = world.players.get(pid)
+            if conns and p is not None:
+                you = orjson.dumps({"t": "you", "you": self_view(p)})
+                sends.extend((c, you) for c in conns if c.greeted)
+        self._social(world, events, sends)
+        self._parties(world, progressed, batch, sends)
+        for e in events:
+            if isinstance(e, Result):
+                if isinstance(e.ref, tuple) and e.ref[0] == "ws":
+                    conn = self.sessions.by_id.get(e.ref[1])
+                    if conn is not None:
+                        sends.append((conn, orjson.dumps({"t": "ack", "re": e.ref[2], **e.payload})))
+                else:
+                    d = self.game.waiters.pop(e.ref, None)
+                    if d is not None:
+                        waiters.append((d, e.payload))
+        return sends, waiters
+
+    def _view_frame(self, world, conn, progressed):
+        p = world.players.get(conn.player_id)
+        if p is None:
+            return None
+        inst = world.instance_of(p)
+        cell = inst.grid.where.get(p.id)
+        if conn.needs_enter or conn.inst_key != inst.key:
+            cells = view_cells(inst.map, cell)
+            frame = self._enter_frame(world, inst, p, cells, first=not conn.greeted)
+            conn.inst_key, conn.center, conn.cells = inst.key, cell, cells
+            conn.needs_enter, conn.greeted = False, True
+            return ("own", frame)
+        if cell != conn.center:
+            cells = view_cells(inst.map, cell)
+            frame = self.area.moved_frame(inst, conn.cells, cells)
+            conn.center, conn.cells = cell, cells
+            return ("own", frame)
+        frame = self.area.area_frame(inst, cell, conn.cells)
+        return ("shared", frame) if frame is not None else None
+
+    def _enter_frame(self, world, inst, p, cells, first: bool) -> bytes:
+        channels = sorted(i.channel for i in world.instances.values() if i.map.id == inst.map.id)
+        head = {
+            "t": "hello" if first else "enter",
+            "v": PROTOCOL_VERSION,
+            "you": self_view(p),
+            "instance": {"key": inst.key, "map": inst.map.id, "channel": inst.channel, "channels": channels,
+                         "population": inst.population, "cap": world.instance_cap},
+            "party": party_view(world, p.party_id),
+            "view": {"cellPx": 256, "cells": 2},
+        }
+        if first:
+            head["server"] = {"tickHz": self.tick_hz, "syncHz": round(1 / self.interval), "time": self.game.now_ms()}
+            head["board"] = world.board[-20:]
+        body = orjson.dumps(head)
+        chunks = self.area.enter_chunks(inst, cells)
+        return (body[:-1] + b',"map":' + self._map_json(inst.map) + b',"a":[' + b",".join(chunks) + b"]}")
+
+    def _map_json(self, map_def) -> bytes:
+        cached = self._map_cache.get(map_def.id)
+        if cached is None:
+            cached = self._map_cache[map_def.id] = orjson.dumps(map_def.describe())
+        return cached
+
+    def _social(self, world, events, sends) -> None:
+        local: dict[str, list] = {}
+        for e in events:
+            if isinstance(e, ChatLine):
+                view = chat_view(e)
+                if e.scope == "local":
+                    local.setdefault(e.instance, []).append(view)
+                elif e.scope == "global":
+                    payload = orjson.dumps({"t": "chat", "lines": [view]})
+                    sends.extend((c, payload) for c in self.sessions.by_id.values())
+                else:
+                    targets = self._chat_targets(world, e)
+                    payload = orjson.dumps({"t": "chat", "lines": [view]})
+                    for pid in targets:
+                        sends.extend((c, payload) for c in self.sessions.of(pid))
+            elif isinstance(e, Note):
+                payload = orjson.dumps({"t": "note", "note": {"id": e.id, "at": e.at, "kind": e.kind, "text": e.text,
+                                                              "important": e.important, "data": e.data}})
+                sends.extend((c, payload) for c in self.sessions.of(e.player_id))
+            elif isinstance(e, Reply):
+                payload = orjson.dumps({"t": e.type, **e.payload})
+                sends.extend((c, payload) for c in self.sessions.of(e.player_id))
+        for inst_key, lines in local.items():
+            raw = orjson.dumps({"t": "chat", "lines": lines})
+            pm = (self.sessions.prepare(raw), len(raw))
+            sends.extend((c, pm) for c in self.sessions.by_id.values() if c.inst_key == inst_key)
+
+    def _parties(self, world, progressed: set, batch: Batch, sends: list) -> None:
+        """Party members see each other's level and HP wherever they are."""
+        touched = set(batch.parties)
+        for pid in progressed:
+            p = world.players.get(pid)
+            if p is not None and p.party_id:
+                touched.add(p.party_id)
+        for party_id in touched:
+            party = world.parties.get(party_id)
+            if party is None:
+                continue
+            payload = orjson.dumps({"t": "party", "party": party_view(world, party_id)})
+            for mid in party.members:
+                sends.extend((c, payload) for c in self.sessions.of(mid) if c.greeted)
+
+    @staticmethod
+    def _chat_targets(world, e: ChatLine) -> list[str]:
+        if e.scope == "private":
+            return [e.from_id, e.to_id]
+        if e.scope == "owner":
+            return [e.to_id]
+        if e.scope == "party":
+            party = world.parties.get(e.party_id)
+            return list(party.members) if party else []
+        return []

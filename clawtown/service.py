@@ -1,0 +1,111 @@
+"""make_service(settings, reactor): the ONE place that wires the whole server together.
+
+Start order: open the store (on its thread) and migrate, restore parties, the board and the
+characters that play on in H-Mode, then start ticking, syncing and listening. Stop order is
+the reverse: stop listening, stop ticking, flush everything to disk, close the store.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from twisted.application import strports
+from twisted.application.service import MultiService
+from twisted.internet.defer import inlineCallbacks
+from twisted.python import log
+
+from .engine.game import Game
+from .engine.ids import Mint
+from .engine.inbox import Inbox
+from .engine.ratelimit import RateLimiter
+from .engine.sessions import SessionRegistry
+from .engine.sync import SyncService
+from .engine.ticker import TickService
+from .sim import commands as c
+from .sim.world import World
+from .store import StoreRunner, open_store
+from .web.api import TownApi
+from .web.debug import DebugActions
+from .web.health import HealthApi
+from .web.site import build_root, build_site
+from .web.ws import make_ws_factory
+
+
+class ClawtownService(MultiService):
+    """Starts its children only after the store is open and the world restored."""
+
+    def __init__(self, runner, game, ws_factory) -> None:
+        super().__init__()
+        self.runner = runner
+        self.game = game
+        self.ws_factory = ws_factory
+        self.ready = False
+
+    @inlineCallbacks
+    def _boot(self):
+        yield self.runner.start()
+        parties = yield self.runner.run(lambda store: store.load_parties())
+        board = yield self.runner.run(lambda store: store.load_board(50))
+        records = yield self.runner.run(lambda store: store.load_players())
+        world = self.game.world
+        world.load_parties(parties)
+        world.load_board(board)
+        for rec in records:
+            if rec.get("mode") == "agent":
+                self.game.submit(c.Activate(player_id=rec["id"], record=rec, online=False))
+        self.ws_factory.startFactory()
+        MultiService.startService(self)
+        self.ready = True
+        log.msg(f"clawtown ready: {len(records)} characters stored, {len(parties)} parties")
+
+    def startService(self):
+        from twisted.internet import reactor
+
+        def fatal(failure):
+            log.err(failure, "clawtown could not start")
+            if reactor.running:
+                reactor.stop()
+
+        self._boot().addErrback(fatal)
+
+    @inlineCallbacks
+    def stopService(self):
+        self.ready = False
+        if self.running:
+            yield MultiService.stopService(self)
+        self.ws_factory.stopFactory()
+        yield self.runner.stop()
+
+
+def make_service(settings, reactor) -> MultiService:
+    seed = settings.seed if settings.seed is not None else secrets.randbits(32)
+    world = World(seed=seed, instance_cap=settings.instance_cap, now=int(reactor.seconds() * 1000))
+    game = Game(world, Inbox(), reactor)
+    runner = StoreRunner(reactor, lambda: open_store(settings.data_dir))
+    sessions = SessionRegistry()
+    limiter = RateLimiter(reactor)
+    mint = Mint()
+    ws_factory = make_ws_factory(game, sessions, runner, limiter, mint)
+    top = ClawtownService(runner, game, ws_factory)
+    sync = SyncService(game, sessions, runner, reactor, hz=settings.sync_hz, tick_hz=settings.tick_hz)
+    tick = TickService(game, reactor, hz=settings.tick_hz)
+
+    def status() -> dict:
+        return {
+            "started": top.ready,
+            "tickLagS": round(tick.lag_seconds(), 4),
+            "storeOk": sync.commit_failures == 0 or not sync.held_batch.players,
+            "players": len(world.players),
+            "connections": len(sessions),
+            "ticks": game.ticks,
+        }
+
+    debug = DebugActions(game, sync) if settings.test_mode else None
+    api = TownApi(game, mint, limiter, reactor, debug)
+    health = HealthApi(status)
+    site = build_site(build_root(api, health, ws_factory))
+    sync.setServiceParent(top)
+    tick.setServiceParent(top)
+    strports.service(settings.listen, site).setServiceParent(top)
+    top.sync, top.tick, top.sessions, top.status = sync, tick, sessions, status
+    return top

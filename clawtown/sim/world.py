@@ -1,0 +1,545 @@
+"""The world: every map instance, the active players, parties and the board, advanced tick by tick.
+
+`World.step(now, commands)` applies commands in order, runs one tick of rules and returns the
+events it produced. It is deterministic: the same seed and the same (now, commands) log give
+the same world, which `digest()` can prove.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import zlib
+
+from . import autopilot, combat, movement, party, progression, social
+from . import commands as c
+from .constants import DEFAULT_INSTANCE_CAP, TEXT_NAME
+from .hat import DEFAULT_JOB_SKILLS
+from .events import ChatLine, Fx, Note, Relocated, Reply, Result
+from .instance import Instance, instance_key
+from .maps import HOME_MAP, MAPS
+from .items import CATALOG
+from .model import INTERRUPT_LEVELS, JOBS, MODES, SIGNATURE_EFFECTS, Monster, Party, Player
+from .monsters import step_monsters
+from .text import clean_name, clean_text
+
+NEARBY_SLOTS = 20
+
+
+class World:
+    """All state this process simulates. Rule modules receive it and call its helpers."""
+
+    def __init__(self, seed: object = 0, instance_cap: int = DEFAULT_INSTANCE_CAP, now: int = 0) -> None:
+        self.seed = seed
+        self.rng = random.Random(f"{seed}:world")
+        self.instance_cap = instance_cap
+        self.now = now
+        self.tick = 0
+        self.players: dict[str, Player] = {}
+        self.instances: dict[str, Instance] = {}
+        self.parties: dict[str, Party] = {}
+        self.party_codes: dict[str, str] = {}
+        self.board: list[dict] = []
+        self.uid_seq = 0
+        self.chat_seq = 0
+        self._name_index: dict[str, set[str]] = {}
+        self._events: list = []
+        self._walked: list[Player] = []
+        # what the engine persists; it takes and clears these sets
+        self.progress_dirty: set[str] = set()
+        self.position_dirty: set[str] = set()
+        self.parties_dirty: set[str] = set()
+        self.parties_deleted: set[str] = set()
+        self.board_new: list[dict] = []
+        for map_def in MAPS.values():
+            self._open_instance(map_def.id, 1)
+
+    # ---- loading ------------------------------------------------------------------------
+    def load_parties(self, records: list[dict]) -> None:
+        for rec in records:
+            self.parties[rec["id"]] = Party.from_record(rec)
+
+    def load_board(self, posts: list[dict]) -> None:
+        self.board = list(posts)[-50:]
+
+    # ---- the tick -----------------------------------------------------------------------
+    def step(self, now: int, commands: list) -> list:
+        self.now = now
+        self.tick += 1
+        for cmd in commands:
+            result = self._apply(cmd)
+            if cmd.ref is not None:
+                self._events.append(Result(cmd.ref, result))
+        for inst in list(self.instances.values()):
+            self._step_instance(inst)
+        walked, self._walked = self._walked, []
+        seen: set[str] = set()
+        for p in walked:
+            if p.id not in seen and p.id in self.players:
+                seen.add(p.id)
+                movement.after_move(self, p)
+        if self.tick % NEARBY_SLOTS == 0:
+            party.expire_codes(self)
+        self._drop_empty_channels()
+        out, self._events = self._events, []
+        return out
+
+    def _step_instance(self, inst: Instance) -> None:
+        now = self.now
+        step_monsters(self, inst)
+        for p in list(inst.players.values()):
+            if p.knocked_out_until is not None:
+                if now >= p.knocked_out_until:
+                    movement.wake_up(self, p)
+                continue
+            if autopilot.should_drive(p, now):
+                autopilot.step(self, p)
+            if p.goal is not None and p.id in inst.players:
+                movement.walk_toward_goal(self, p)
+            if zlib.crc32(p.id.encode()) % NEARBY_SLOTS == self.tick % NEARBY_SLOTS:
+                social.nearby_notes(self, inst, p)
+        if self.tick % NEARBY_SLOTS == 0:
+            for d in [d for d in inst.drops.values() if d.expires_at <= now]:
+                inst.remove_drop(d.id)
+
+    # ---- command dispatch ---------------------------------------------------------------
+    def _apply(self, cmd) -> dict:
+        if isinstance(cmd, c.CreatePlayer):
+            return self._create(cmd)
+        if isinstance(cmd, c.Activate):
+            return self._activate(cmd)
+        if isinstance(cmd, c.SpawnMonster) and not cmd.player_id:
+            return _spawn_monster(self, None, cmd)
+        p = self.players.get(cmd.player_id)
+        if p is None:
+            return {"ok": False, "error": "player not in world", "status": 404}
+        handler = _HANDLERS.get(type(cmd))
+        if handler is None:
+            return {"ok": False, "error": f"unknown command {type(cmd).__name__}", "status": 400}
+        return handler(self, p, cmd)
+
+    def _create(self, cmd: c.CreatePlayer) -> dict:
+        if cmd.player_id in self.players:
+            return {"ok": False, "error": "player exists", "status": 409}
+        name = clean_name(cmd.name, TEXT_NAME) or "Anonymous"
+        job = cmd.job if cmd.job in JOBS else "novice"
+        p = Player(id=cmd.player_id, name=name, job=job, created_at=self.now, session_hash=cmd.session_hash)
+        p.private_meta = dict(cmd.private_meta)
+        _apply_default_skill(p)
+        town = MAPS[HOME_MAP]
+        p.map_id, (p.x, p.y) = town.id, map(float, town.spawn)
+        p.online = cmd.online
+        self._enter(p, None)
+        self.progressed(p)
+        self.system(f"{p.name} entered the town.", self.instance_key_of(p))
+        return {"ok": True, "playerId": p.id}
+
+    def _activate(self, cmd: c.Activate) -> dict:
+        p = self.players.get(cmd.player_id)
+        if p is None:
+            if cmd.record is None:
+                return {"ok": False, "error": "unknown player", "status": 404}
+            p = Player.from_record(cmd.record)
+            if p.map_id not in MAPS:
+                p.map_id, (p.x, p.y) = HOME_MAP, map(float, MAPS[HOME_MAP].spawn)
+            if p.party_id and p.party_id not in self.parties:
+                p.party_id = None
+            self._enter(p, p.channel)
+            if cmd.online:
+                self.system(f"{p.name} entered the town.", self.instance_key_of(p))
+        p.online = p.online or cmd.online
+        self.touch_player(p)
+        return {"ok": True, "playerId": p.id}
+
+    def _enter(self, p: Player, channel: int | None) -> None:
+        self.players[p.id] = p
+        self._index_name(p)
+        inst = self._choose_instance(p.map_id, channel)
+        p.channel = inst.channel
+        inst.add_player(p)
+        self._events.append(Relocated(p.id, None, inst.key))
+
+    def park(self, p: Player) -> None:
+        inst = self.instances.get(self.instance_key_of(p))
+        if inst is not None:
+            inst.remove_player(p.id)
+        self.players.pop(p.id, None)
+        self._unindex_name(p)
+        self.progressed(p)
+        self._events.append(Relocated(p.id, inst.key if inst else None, None))
+
+    # ---- instances ----------------------------------------------------------------------
+    def _open_instance(self, map_id: str, channel: int) -> Instance:
+        inst = Instance(MAPS[map_id], channel, self.seed)
+        inst.spawn_initial_monsters(self.now)
+        self.instances[inst.key] = inst
+        return inst
+
+    def _choose_instance(self, map_id: str, channel: int | None) -> Instance:
+        wanted = self.instances.get(instance_key(map_id, channel)) if channel else None
+        if wanted is not None and wanted.population < self.instance_cap:
+            return wanted
+        open_ = [i for i in self.instances.values() if i.map.id == map_id and i.population < self.instance_cap]
+        if open_:
+            return min(open_, key=lambda i: (i.population, i.channel))
+        taken = {i.channel for i in self.instances.values() if i.map.id == map_id}
+        return self._open_instance(map_id, min(set(range(1, len(taken) + 2)) - taken))
+
+    def _drop_empty_channels(self) -> None:
+        for key, inst in list(self.instances.items()):
+            if inst.channel > 1 and not inst.players:
+                del self.instances[key]
+
+    def instance_of(self, p: Player) -> Instance:
+        return self.instances[instance_key(p.map_id, p.channel)]
+
+    def instance_key_of(self, p: Player) -> str:
+        return instance_key(p.map_id, p.channel)
+
+    def is_active(self, p: Player) -> bool:
+        return p.id in self.players
+
+    def transfer(self, p: Player, map_id: str, x: float, y: float, channel: int | None = None) -> None:
+        """Move a player to another place, possibly another map or channel."""
+        old = self.instance_of(p)
+        target = old if (map_id == old.map.id and channel in (None, old.channel)) else None
+        p.goal = None
+        if target is not None:
+            movement.place(self, p, x, y)
+            return
+        old.remove_player(p.id)
+        p.map_id = map_id
+        p.x, p.y = MAPS[map_id].clamp(x, y)
+        inst = self._choose_instance(map_id, channel)
+        p.channel = inst.channel
+        inst.add_player(p)
+        self.walked(p)
+        self.progressed(p)
+        self._events.append(Relocated(p.id, old.key, inst.key))
+
+    # ---- helpers the rule modules call --------------------------------------------------
+    def new_uid(self) -> str:
+        self.uid_seq += 1
+        return f"{self.rng.getrandbits(40):010x}{self.uid_seq:x}"
+
+    def progressed(self, p: Player) -> None:
+        self.progress_dirty.add(p.id)
+
+    def walked(self, p: Player) -> None:
+        self.position_dirty.add(p.id)
+        self._walked.append(p)
+
+    def touch_player(self, p: Player) -> None:
+        inst = self.instances.get(self.instance_key_of(p))
+        if inst is not None and p.id in inst.players:
+            inst.touch(p.id)
+
+    def party_changed(self, pt: Party) -> None:
+        self.parties_dirty.add(pt.id)
+        for mid in pt.members:
+            member = self.players.get(mid)
+            if member is not None:
+                self.touch_player(member)
+
+    def disband(self, pt: Party) -> None:
+        self.parties.pop(pt.id, None)
+        if pt.code:
+            self.party_codes.pop(pt.code, None)
+        self.parties_dirty.discard(pt.id)
+        self.parties_deleted.add(pt.id)
+
+    def board_changed(self, post: dict) -> None:
+        self.board_new.append(post)
+
+    def note(self, p: Player, kind: str, text: str, important: bool = False, data: dict | None = None) -> None:
+        p.event_seq += 1
+        self.progressed(p)
+        self._events.append(Note(p.id, p.event_seq, self.now, kind, text[:220], important, data))
+
+    def fx(self, p: Player, x: float, y: float, type_: str, by: str | None, payload: dict) -> None:
+        self.fx_at(self.instance_of(p), x, y, type_, by, payload)
+
+    def fx_at(self, inst: Instance, x: float, y: float, type_: str, by: str | None, payload: dict) -> None:
+        self._events.append(Fx(inst.key, round(x), round(y), type_, by, payload, inst.next_fx_id()))
+
+    def _chat(self, line: ChatLine) -> None:
+        self.chat_seq += 1
+        line.id, line.at = f"c{self.chat_seq}", self.now
+        self._events.append(line)
+
+    def say(self, p: Player, text: str, scope: str, to_id: str | None = None, party_id: str | None = None) -> None:
+        self._chat(ChatLine(scope, text, p.id, p.name, "chat", self.instance_key_of(p), to_id, party_id))
+
+    def system(self, text: str, instance: str | None) -> None:
+        self._chat(ChatLine("local" if instance else "global", text, "system", "Town", "system", instance))
+
+    def owner_line(self, p: Player, text: str, kind: str = "bot") -> None:
+        self._chat(ChatLine("owner", text, p.id if kind == "bot" else "system", p.name if kind == "bot" else "Town",
+                            kind, self.instance_key_of(p), p.id))
+
+    def reply(self, p: Player, type_: str, payload: dict) -> None:
+        self._events.append(Reply(p.id, type_, payload))
+
+    def announce(self, text: str) -> None:
+        self.system(clean_text(text, 280), None)
+
+    # ---- names --------------------------------------------------------------------------
+    @staticmethod
+    def _first_word(name_key: str) -> str:
+        return name_key.split(" ", 1)[0]
+
+    def _index_name(self, p: Player) -> None:
+        self._name_index.setdefault(self._first_word(p.name.lower()), set()).add(p.id)
+
+    def _unindex_name(self, p: Player) -> None:
+        bucket = self._name_index.get(self._first_word(p.name.lower()))
+        if bucket:
+            bucket.discard(p.id)
+
+    def players_named_prefix(self, following: str) -> list[Player]:
+        """Active players whose lower-cased name begins `following` (the text after an '@')."""
+        if not following or following[0] == " ":
+            return []
+        word = following.split(" ", 1)[0]
+        out = []
+        for key in dict.fromkeys((word, word.rstrip(".,!?:;)"))):  # ordered, unlike a set
+            for pid in sorted(self._name_index.get(key, ())):
+                q = self.players.get(pid)
+                if q is not None and len(q.name) >= 2 and following.startswith(q.name.lower()):
+                    out.append(q)
+        return out
+
+    def find_player(self, who: str) -> Player | None:
+        if who in self.players:
+            return self.players[who]
+        key = (who or "").strip().lower()
+        for pid in sorted(self._name_index.get(self._first_word(key), ())):
+            q = self.players.get(pid)
+            if q is not None and q.name.lower() == key:
+                return q
+        return None
+
+    def rename(self, p: Player, name: str) -> dict:
+        name = clean_name(name, TEXT_NAME)
+        if not name:
+            return {"ok": False, "error": "name required", "status": 400}
+        self._unindex_name(p)
+        p.name = name
+        self._index_name(p)
+        self.progressed(p)
+        self.touch_player(p)
+        return {"ok": True, "name": name}
+
+    # ---- determinism --------------------------------------------------------------------
+    def snapshot(self) -> dict:
+        return {
+            "tick": self.tick,
+            "players": {pid: self.players[pid].to_record() for pid in sorted(self.players)},
+            "instances": {
+                key: {
+                    "monsters": [[m.id, round(m.x, 3), round(m.y, 3), m.hp, m.alive] for m in inst.monsters.values()],
+                    "drops": [[d.id, d.item_id, d.qty, round(d.x, 3), round(d.y, 3)] for d in inst.drops.values()],
+                }
+                for key, inst in sorted(self.instances.items())
+            },
+            "parties": {pid: self.parties[pid].to_record() for pid in sorted(self.parties)},
+            "board": list(self.board),
+        }
+
+    def digest(self) -> str:
+        return hashlib.sha256(json.dumps(self.snapshot(), sort_keys=True).encode()).hexdigest()
+
+
+def _apply_default_skill(p: Player) -> None:
+    name, spell = DEFAULT_JOB_SKILLS.get(p.job, DEFAULT_JOB_SKILLS["novice"])
+    p.job_skill = {"name": name, "spell": spell}
+
+
+def _set_mode(world: World, p: Player, cmd: c.SetMode) -> dict:
+    mode = (cmd.mode or "").strip().lower()
+    if mode not in MODES:
+        return {"ok": False, "error": "invalid mode", "status": 400}
+    p.mode = mode
+    if mode == "manual":
+        p.goal = None
+    world.progressed(p)
+    world.touch_player(p)
+    return {"ok": True, "mode": mode}
+
+
+def _move(world: World, p: Player, cmd: c.Move) -> dict:
+    if p.mode == "agent":
+        p.mode = "manual"
+        world.progressed(p)
+    moved = movement.step(world, p, cmd.dx, cmd.dy)
+    return {"ok": moved}
+
+
+def _set_goal(world: World, p: Player, cmd: c.SetGoal) -> dict:
+    if not p.alive:
+        return {"ok": False, "error": "knocked out", "status": 409}
+    gx, gy = movement.set_goal(world, p, cmd.x, cmd.y)
+    return {"ok": True, "goal": {"x": gx, "y": gy}}
+
+
+def _interrupt(world: World, p: Player, cmd: c.SetInterrupt) -> dict:
+    level = (cmd.level or "").strip().lower()
+    if level not in INTERRUPT_LEVELS:
+        return {"ok": False, "error": "invalid level", "status": 400}
+    p.interrupt = level
+    world.progressed(p)
+    return {"ok": True}
+
+
+def _apply_hat(world: World, p: Player, cmd: c.ApplyHat) -> dict:
+    if cmd.job not in JOBS:
+        return {"ok": False, "error": "invalid job", "status": 400}
+    p.job = cmd.job
+    _apply_default_skill(p)
+    sig = cmd.signature or {}
+    p.signature = {
+        "name": clean_text(sig.get("name", p.signature["name"]), 48) or p.signature["name"],
+        "tagline": clean_text(sig.get("tagline", p.signature["tagline"]), 140),
+        "effect": sig.get("effect") if sig.get("effect") in SIGNATURE_EFFECTS else p.signature["effect"],
+    }
+    p.hat = {"answers": cmd.answers, "job": cmd.job, "reasons": list(cmd.reasons), "source": cmd.source,
+             "signature": dict(p.signature), "at": world.now}
+    p.recompute_max_hp()
+    world.progressed(p)
+    world.touch_player(p)
+    return {"ok": True, "job": p.job, "jobSkill": dict(p.job_skill), "signature": dict(p.signature)}
+
+
+def _set_signature(world: World, p: Player, cmd: c.SetSignature) -> dict:
+    p.signature = {**p.signature, "name": clean_text(cmd.name, 48) or p.signature["name"],
+                   "effect": cmd.effect if cmd.effect in SIGNATURE_EFFECTS else "spark"}
+    world.progressed(p)
+    world.touch_player(p)
+    return {"ok": True}
+
+
+def _set_job_skill(world: World, p: Player, cmd: c.SetJobSkill) -> dict:
+    if cmd.spell not in combat.SPELLS:
+        return {"ok": False, "error": "invalid spell", "status": 400}
+    p.job_skill = {"name": clean_text(cmd.name, 48) or p.job_skill["name"], "spell": cmd.spell}
+    world.progressed(p)
+    world.touch_player(p)
+    return {"ok": True}
+
+
+def _change_channel(world: World, p: Player, cmd: c.ChangeChannel) -> dict:
+    target = world.instances.get(instance_key(p.map_id, cmd.channel))
+    if target is None:
+        return {"ok": False, "error": "no such channel", "status": 404}
+    if target.population >= world.instance_cap:
+        return {"ok": False, "error": "channel full", "status": 409}
+    world.transfer(p, p.map_id, p.x, p.y, channel=cmd.channel)
+    return {"ok": True, "channel": p.channel}
+
+
+def _bot_seen(world: World, p: Player, cmd: c.BotSeen) -> dict:
+    p.bot_seen_at = world.now
+    if cmd.action:
+        p.bot_action_at = world.now
+    if cmd.link and not p.linked_bot:
+        p.linked_bot = True
+        world.progressed(p)
+        world.touch_player(p)
+    return {"ok": True}
+
+
+def _disconnect(world: World, p: Player, cmd) -> dict:
+    p.online = False
+    world.touch_player(p)
+    return {"ok": True}
+
+
+def _park(world: World, p: Player, cmd) -> dict:
+    world.park(p)
+    return {"ok": True}
+
+
+def _set_lang(world: World, p: Player, cmd: c.SetLang) -> dict:
+    p.lang = "en" if cmd.lang == "en" else "zh"
+    world.progressed(p)
+    return {"ok": True}
+
+
+def _teleport(world: World, p: Player, cmd: c.Teleport) -> dict:
+    map_id = cmd.map_id or p.map_id
+    if map_id not in MAPS:
+        return {"ok": False, "error": "unknown map", "status": 400}
+    world.transfer(p, map_id, cmd.x, cmd.y)
+    return {"ok": True, "x": round(p.x), "y": round(p.y), "map": p.map_id}
+
+
+def _grant_item(world: World, p: Player, cmd: c.GrantItem) -> dict:
+    if cmd.item not in CATALOG:
+        return {"ok": False, "error": "unknown itemId", "status": 400}
+    progression.add_item(world, p, cmd.item, max(1, min(int(cmd.qty), 9999)), reason="grant")
+    return {"ok": True}
+
+
+def _spawn_monster(world: World, p: Player | None, cmd: c.SpawnMonster) -> dict:
+    inst = world.instance_of(p) if p is not None else world.instances[instance_key(HOME_MAP, 1)]
+    x, y = inst.map.clamp(cmd.x, cmd.y)
+    max_hp = max(1, int(cmd.max_hp))
+    kind = cmd.kind if cmd.kind in ("slime", "elite", "beast") else "slime"
+    old = inst.monsters.get(cmd.monster_id)
+    if old is not None:
+        inst.remove_monster(old.id)
+    m = Monster(
+        id=cmd.monster_id, kind=kind, name=clean_text(cmd.name, 24) or "Poring", x=x, y=y,
+        hp=min(max(1, int(cmd.hp or max_hp)), max_hp), max_hp=max_hp, atk=1 if kind != "elite" else 6,
+        defense=0, xp=30 if kind == "elite" else 8, color=clean_text(cmd.color, 32) or None,
+        loot={"slime": "slime", "elite": "elite", "beast": "field"}[kind], wander=False,
+        respawn_ms=6000 if cmd.respawn else None, home=(x, y),
+    )
+    inst.add_monster(m)
+    return {"ok": True, "id": m.id}
+
+
+def _party_code(world: World, p: Player, cmd: c.PartyCode) -> dict:
+    if cmd.party_id and not p.party_id:
+        party.create(world, p, cmd.party_id)
+    return party.new_code(world, p, cmd.code)
+
+
+_HANDLERS = {
+    c.Disconnect: _disconnect,
+    c.Park: _park,
+    c.Move: _move,
+    c.SetGoal: _set_goal,
+    c.Cast: lambda w, p, cmd: combat.cast(w, p, cmd.spell, cmd.x, cmd.y, cmd.source),
+    c.SetMode: _set_mode,
+    c.SetIntent: lambda w, p, cmd: social.set_intent(w, p, cmd.text),
+    c.SetInterrupt: _interrupt,
+    c.Thought: lambda w, p, cmd: social.thought(w, p, cmd.text),
+    c.Chat: lambda w, p, cmd: social.chat(w, p, cmd.text),
+    c.Whisper: lambda w, p, cmd: social.whisper(w, p, cmd.to, cmd.text),
+    c.PartyChat: lambda w, p, cmd: social.party_chat(w, p, cmd.text),
+    c.Emote: lambda w, p, cmd: social.emote(w, p, cmd.emote),
+    c.Ping: lambda w, p, cmd: social.ping(w, p),
+    c.BoardPost: lambda w, p, cmd: social.board_post(w, p, cmd.content, cmd.post_id),
+    c.Equip: lambda w, p, cmd: progression.equip(w, p, cmd.item),
+    c.Unequip: lambda w, p, cmd: progression.unequip(w, p, cmd.slot),
+    c.AllocStat: lambda w, p, cmd: progression.alloc_stat(w, p, cmd.stat, cmd.n),
+    c.Craft: lambda w, p, cmd: progression.craft(w, p, cmd.recipe),
+    c.PartyCreate: lambda w, p, cmd: party.create(w, p, cmd.party_id),
+    c.PartyCode: _party_code,
+    c.PartyJoin: lambda w, p, cmd: party.join(w, p, cmd.code, cmd.teleport),
+    c.PartyLeave: lambda w, p, cmd: party.leave(w, p),
+    c.PartyPromote: lambda w, p, cmd: party.promote(w, p, cmd.member_id),
+    c.PartySummon: lambda w, p, cmd: party.summon(w, p),
+    c.SetName: lambda w, p, cmd: w.rename(p, cmd.name),
+    c.SetLang: _set_lang,
+    c.ApplyHat: _apply_hat,
+    c.SetSignature: _set_signature,
+    c.SetJobSkill: _set_job_skill,
+    c.ChangeChannel: _change_channel,
+    c.BotSeen: _bot_seen,
+    c.Teleport: _teleport,
+    c.GrantItem: _grant_item,
+    c.SpawnMonster: _spawn_monster,
+}

@@ -1,0 +1,318 @@
+"""The Store contract shared by every backend, and the batch validation they all use.
+
+A store keeps what the game hands it: records are plain dicts, saved as JSON next to
+a few indexed columns.  Nothing here knows the game rules (no ``clawtown.sim``).
+
+Every backend validates input with :func:`prepare_batch` and the ``require_*`` helpers
+below, *before* touching its data, so bad input raises :class:`StoreError` and leaves
+the store exactly as it was.
+
+Record shapes (camelCase keys, as the game produces them):
+
+* player: ``{"id": str, "name": str, "sessionHash"?: str|None, "updatedAt"?: int ms, ...}``
+  (``updatedAt`` defaults to the store's clock);
+* event: ``{"playerId": str, "id": int (the per-player seq), "at": int ms, "kind": str,
+  "text": str, "important"?: bool, "data"?: JSON|None}``;
+* party: ``{"id": str, ...}``;
+* board post: ``{"id": str, "createdAt": int ms, ...}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, NamedTuple, Protocol, runtime_checkable
+
+import orjson
+
+#: Events kept per player by :meth:`Store.prune_events` unless told otherwise.
+DEFAULT_EVENTS_KEPT = 1000
+#: Board posts returned by :meth:`Store.load_board` unless told otherwise.
+DEFAULT_BOARD_LIMIT = 50
+#: The meta key holding the schema version; only migrations may write it.
+SCHEMA_VERSION_KEY = "schema_version"
+
+_INT64_MIN = -(2**63)
+_INT64_MAX = 2**63 - 1
+
+
+class StoreError(Exception):
+    """The store refused an operation (bad input, unreadable or failing database)."""
+
+
+class SchemaTooNew(StoreError):
+    """The database was written by a newer clawtown than this one."""
+
+    def __init__(self, found: int, supported: int) -> None:
+        super().__init__(
+            f"database schema v{found} is newer than this clawtown (v{supported}); "
+            "upgrade clawtown"
+        )
+        self.found = found
+        self.supported = supported
+
+
+@runtime_checkable
+class Store(Protocol):
+    """Durable progression storage.  Synchronous: call it from the store's own thread."""
+
+    def save_batch(
+        self,
+        *,
+        players: Iterable[Mapping[str, Any]] = (),
+        events: Iterable[Mapping[str, Any]] = (),
+        parties: Iterable[Mapping[str, Any]] = (),
+        deleted_parties: Iterable[str] = (),
+        board: Iterable[Mapping[str, Any]] = (),
+    ) -> None:
+        """Upsert/delete everything given in ONE transaction: all of it or nothing."""
+
+    def load_players(self) -> list[dict[str, Any]]:
+        """Every player record, ordered by id."""
+
+    def get_player(self, player_id: str) -> dict[str, Any] | None:
+        """The player record with this id, or None."""
+
+    def find_player_by_session_hash(self, session_hash: str) -> dict[str, Any] | None:
+        """The most recently updated player holding this session hash, or None."""
+
+    def find_players_by_name(self, name: str) -> list[dict[str, Any]]:
+        """Players whose name matches case-insensitively, ordered by id."""
+
+    def count_players(self) -> int:
+        """How many players are stored."""
+
+    def list_events(
+        self, player_id: str, after_seq: int | None = None, limit: int = 100
+    ) -> list[dict[str, Any]]:
+        """Up to ``limit`` events of a player with seq > ``after_seq``, ascending."""
+
+    def oldest_event_seq(self, player_id: str) -> int | None:
+        """The smallest stored seq of a player, or None if it has no events."""
+
+    def newest_event_seq(self, player_id: str) -> int | None:
+        """The largest stored seq of a player, or None if it has no events."""
+
+    def prune_events(self, player_id: str, keep_last: int = DEFAULT_EVENTS_KEPT) -> int:
+        """Delete all but the newest ``keep_last`` events of a player; return how many went."""
+
+    def load_parties(self) -> list[dict[str, Any]]:
+        """Every party record, ordered by id."""
+
+    def load_board(self, limit: int = DEFAULT_BOARD_LIMIT) -> list[dict[str, Any]]:
+        """The newest ``limit`` board posts, oldest first (newest last)."""
+
+    def prune_board(self, keep_last: int = DEFAULT_BOARD_LIMIT) -> int:
+        """Delete all but the newest ``keep_last`` board posts; return how many went."""
+
+    def get_meta(self, key: str) -> str | None:
+        """The meta value stored under ``key``, or None."""
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Store a meta value (``schema_version`` is reserved for migrations)."""
+
+    def close(self) -> None:
+        """Release the store; later calls raise StoreError.  Safe to call twice."""
+
+
+# --------------------------------------------------------------------------- rows
+
+
+class PlayerRow(NamedTuple):
+    id: str
+    name: str
+    name_key: str
+    session_hash: str | None
+    updated_at: int
+    data: str
+
+
+class EventRow(NamedTuple):
+    player_id: str
+    seq: int
+    at: int
+    kind: str
+    text: str
+    important: int
+    data: str | None
+
+
+class PartyRow(NamedTuple):
+    id: str
+    data: str
+
+
+class BoardRow(NamedTuple):
+    id: str
+    created_at: int
+    data: str
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A validated, encoded ``save_batch`` call, ready to be applied."""
+
+    players: tuple[PlayerRow, ...]
+    events: tuple[EventRow, ...]
+    parties: tuple[PartyRow, ...]
+    deleted_parties: tuple[str, ...]
+    board: tuple[BoardRow, ...]
+
+
+# --------------------------------------------------------------------- validation
+
+
+def require_text(value: Any, what: str, *, allow_empty: bool = False) -> str:
+    """``value`` if it is an encodable str (non-empty unless allowed), else StoreError."""
+    if not isinstance(value, str):
+        raise StoreError(f"{what} must be a string, got {type(value).__name__}")
+    if not value and not allow_empty:
+        raise StoreError(f"{what} must not be empty")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise StoreError(f"{what} is not valid text: {exc.reason}") from exc
+    return value
+
+
+def require_int(value: Any, what: str, *, minimum: int = _INT64_MIN) -> int:
+    """``value`` if it is an int (not a bool) in [minimum, int64 max], else StoreError."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise StoreError(f"{what} must be an integer, got {type(value).__name__}")
+    if not minimum <= value <= _INT64_MAX:
+        raise StoreError(f"{what} must be between {minimum} and {_INT64_MAX}, got {value}")
+    return value
+
+
+def name_key(name: str) -> str:
+    """The case-insensitive lookup key of a player name."""
+    return name.lower()
+
+
+def encode_json(value: Any, what: str) -> str:
+    """JSON text for ``value``, or StoreError if it cannot be represented."""
+    try:
+        return orjson.dumps(value).decode()
+    except (TypeError, ValueError) as exc:
+        raise StoreError(f"{what} is not JSON-serialisable: {exc}") from exc
+
+
+def decode_json(text: str | None) -> Any:
+    """The value stored by :func:`encode_json` (None stays None)."""
+    return None if text is None else orjson.loads(text)
+
+
+def event_record(row: EventRow) -> dict[str, Any]:
+    """The event dict handed back to callers for a stored row."""
+    return {
+        "playerId": row.player_id,
+        "id": row.seq,
+        "at": row.at,
+        "kind": row.kind,
+        "text": row.text,
+        "important": bool(row.important),
+        "data": decode_json(row.data),
+    }
+
+
+def _records(items: Any, what: str) -> list[Mapping[str, Any]]:
+    items = _items(items, what)
+    for index, item in enumerate(items):
+        if not isinstance(item, Mapping):
+            raise StoreError(f"{what}[{index}] must be a dict, got {type(item).__name__}")
+    return items
+
+
+def _items(items: Any, what: str) -> list[Any]:
+    if isinstance(items, (str, bytes, Mapping)) or not isinstance(items, Iterable):
+        raise StoreError(f"{what} must be a list, got {type(items).__name__}")
+    return list(items)
+
+
+def _player_row(record: Mapping[str, Any], where: str, now_ms: int) -> PlayerRow:
+    player_id = require_text(record.get("id"), f"{where}.id")
+    name = require_text(record.get("name"), f"{where}.name")
+    session_hash = record.get("sessionHash")
+    if session_hash is not None:
+        require_text(session_hash, f"{where}.sessionHash")
+    updated_at = record.get("updatedAt")
+    updated_at = now_ms if updated_at is None else require_int(updated_at, f"{where}.updatedAt")
+    return PlayerRow(
+        player_id, name, name_key(name), session_hash, updated_at, encode_json(record, where)
+    )
+
+
+def _event_row(record: Mapping[str, Any], where: str) -> EventRow:
+    important = record.get("important", False)
+    if important not in (True, False):  # also accepts 0 and 1
+        raise StoreError(f"{where}.important must be a boolean, got {important!r}")
+    data = record.get("data")
+    return EventRow(
+        require_text(record.get("playerId"), f"{where}.playerId"),
+        require_int(record.get("id"), f"{where}.id"),
+        require_int(record.get("at"), f"{where}.at"),
+        require_text(record.get("kind"), f"{where}.kind"),
+        require_text(record.get("text"), f"{where}.text", allow_empty=True),
+        int(important),
+        None if data is None else encode_json(data, f"{where}.data"),
+    )
+
+
+def _party_row(record: Mapping[str, Any], where: str) -> PartyRow:
+    return PartyRow(require_text(record.get("id"), f"{where}.id"), encode_json(record, where))
+
+
+def _board_row(record: Mapping[str, Any], where: str) -> BoardRow:
+    return BoardRow(
+        require_text(record.get("id"), f"{where}.id"),
+        require_int(record.get("createdAt"), f"{where}.createdAt"),
+        encode_json(record, where),
+    )
+
+
+def prepare_batch(
+    now_ms: int,
+    *,
+    players: Any = (),
+    events: Any = (),
+    parties: Any = (),
+    deleted_parties: Any = (),
+    board: Any = (),
+) -> Batch:
+    """Validate and encode a ``save_batch`` call; raise StoreError on any bad item.
+
+    ``now_ms`` is the ``updated_at`` of players that carry no ``updatedAt``.
+    """
+    batch = Batch(
+        players=tuple(
+            _player_row(r, f"players[{i}]", now_ms)
+            for i, r in enumerate(_records(players, "players"))
+        ),
+        events=tuple(
+            _event_row(r, f"events[{i}]") for i, r in enumerate(_records(events, "events"))
+        ),
+        parties=tuple(
+            _party_row(r, f"parties[{i}]") for i, r in enumerate(_records(parties, "parties"))
+        ),
+        deleted_parties=tuple(
+            require_text(p, f"deleted_parties[{i}]")
+            for i, p in enumerate(_items(deleted_parties, "deleted_parties"))
+        ),
+        board=tuple(
+            _board_row(r, f"board[{i}]") for i, r in enumerate(_records(board, "board"))
+        ),
+    )
+    both = {row.id for row in batch.parties} & set(batch.deleted_parties)
+    if both:
+        raise StoreError(
+            f"parties both saved and deleted in one batch: {', '.join(sorted(both))}"
+        )
+    return batch
+
+
+def require_meta_key(key: Any, *, writing: bool = False) -> str:
+    """A valid meta key; writing ``schema_version`` is refused."""
+    require_text(key, "meta key")
+    if writing and key == SCHEMA_VERSION_KEY:
+        raise StoreError(f"meta key {key!r} is reserved for migrations")
+    return key

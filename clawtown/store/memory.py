@@ -1,0 +1,171 @@
+"""MemoryStore: the Store contract in plain dicts, for tests.
+
+It validates and encodes exactly like SqliteStore (records are kept as JSON text, so
+callers never share mutable state with the store), and a batch is validated in full
+before anything changes, so a bad batch leaves no trace.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from clawtown.store.base import (
+    DEFAULT_BOARD_LIMIT,
+    DEFAULT_EVENTS_KEPT,
+    SCHEMA_VERSION_KEY,
+    BoardRow,
+    EventRow,
+    PartyRow,
+    PlayerRow,
+    StoreError,
+    decode_json,
+    event_record,
+    name_key,
+    prepare_batch,
+    require_int,
+    require_meta_key,
+    require_text,
+)
+from clawtown.store.migrations import SCHEMA_VERSION
+
+
+class MemoryStore:
+    """A :class:`~clawtown.store.base.Store` that lives and dies with the process."""
+
+    def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
+        self._closed = False
+        self._players: dict[str, PlayerRow] = {}
+        self._events: dict[str, dict[int, EventRow]] = {}
+        self._parties: dict[str, PartyRow] = {}
+        self._board: dict[str, BoardRow] = {}
+        self._meta: dict[str, str] = {SCHEMA_VERSION_KEY: str(SCHEMA_VERSION)}
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreError("store is closed")
+
+    # ------------------------------------------------------------------ writes
+
+    def save_batch(
+        self,
+        *,
+        players: Iterable[Mapping[str, Any]] = (),
+        events: Iterable[Mapping[str, Any]] = (),
+        parties: Iterable[Mapping[str, Any]] = (),
+        deleted_parties: Iterable[str] = (),
+        board: Iterable[Mapping[str, Any]] = (),
+    ) -> None:
+        self._check_open()
+        batch = prepare_batch(
+            int(self._clock() * 1000),
+            players=players,
+            events=events,
+            parties=parties,
+            deleted_parties=deleted_parties,
+            board=board,
+        )
+        # Validation is over; nothing below can fail, so the batch applies whole.
+        self._players.update((row.id, row) for row in batch.players)
+        for event in batch.events:
+            self._events.setdefault(event.player_id, {})[event.seq] = event
+        self._parties.update((row.id, row) for row in batch.parties)
+        for party_id in batch.deleted_parties:
+            self._parties.pop(party_id, None)
+        self._board.update((row.id, row) for row in batch.board)
+
+    def prune_events(self, player_id: str, keep_last: int = DEFAULT_EVENTS_KEPT) -> int:
+        self._check_open()
+        require_text(player_id, "player_id")
+        require_int(keep_last, "keep_last", minimum=0)
+        events = self._events.get(player_id, {})
+        doomed = sorted(events)[: max(len(events) - keep_last, 0)]
+        for seq in doomed:
+            del events[seq]
+        return len(doomed)
+
+    def prune_board(self, keep_last: int = DEFAULT_BOARD_LIMIT) -> int:
+        self._check_open()
+        require_int(keep_last, "keep_last", minimum=0)
+        doomed = self._board_oldest_first()[: max(len(self._board) - keep_last, 0)]
+        for row in doomed:
+            del self._board[row.id]
+        return len(doomed)
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._check_open()
+        require_meta_key(key, writing=True)
+        self._meta[key] = require_text(value, f"meta value for {key!r}", allow_empty=True)
+
+    # ------------------------------------------------------------------- reads
+
+    def load_players(self) -> list[dict[str, Any]]:
+        self._check_open()
+        return [decode_json(self._players[pid].data) for pid in sorted(self._players)]
+
+    def get_player(self, player_id: str) -> dict[str, Any] | None:
+        self._check_open()
+        row = self._players.get(require_text(player_id, "player_id"))
+        return None if row is None else decode_json(row.data)
+
+    def find_player_by_session_hash(self, session_hash: str) -> dict[str, Any] | None:
+        self._check_open()
+        require_text(session_hash, "session_hash")
+        matches = [row for row in self._players.values() if row.session_hash == session_hash]
+        if not matches:
+            return None
+        best = min(matches, key=lambda row: (-row.updated_at, row.id))
+        return decode_json(best.data)
+
+    def find_players_by_name(self, name: str) -> list[dict[str, Any]]:
+        self._check_open()
+        key = name_key(require_text(name, "name"))
+        return [
+            decode_json(row.data)
+            for _, row in sorted(self._players.items())
+            if row.name_key == key
+        ]
+
+    def count_players(self) -> int:
+        self._check_open()
+        return len(self._players)
+
+    def list_events(
+        self, player_id: str, after_seq: int | None = None, limit: int = 100
+    ) -> list[dict[str, Any]]:
+        self._check_open()
+        events = self._events.get(require_text(player_id, "player_id"), {})
+        if after_seq is not None:
+            require_int(after_seq, "after_seq")
+        require_int(limit, "limit", minimum=1)
+        seqs = sorted(seq for seq in events if after_seq is None or seq > after_seq)
+        return [event_record(events[seq]) for seq in seqs[:limit]]
+
+    def oldest_event_seq(self, player_id: str) -> int | None:
+        self._check_open()
+        return min(self._events.get(require_text(player_id, "player_id"), {}), default=None)
+
+    def newest_event_seq(self, player_id: str) -> int | None:
+        self._check_open()
+        return max(self._events.get(require_text(player_id, "player_id"), {}), default=None)
+
+    def load_parties(self) -> list[dict[str, Any]]:
+        self._check_open()
+        return [decode_json(self._parties[pid].data) for pid in sorted(self._parties)]
+
+    def load_board(self, limit: int = DEFAULT_BOARD_LIMIT) -> list[dict[str, Any]]:
+        self._check_open()
+        require_int(limit, "limit", minimum=1)
+        return [decode_json(row.data) for row in self._board_oldest_first()[-limit:]]
+
+    def _board_oldest_first(self) -> list[BoardRow]:
+        return sorted(self._board.values(), key=lambda row: (row.created_at, row.id))
+
+    def get_meta(self, key: str) -> str | None:
+        self._check_open()
+        return self._meta.get(require_meta_key(key))
+
+    def close(self) -> None:
+        self._closed = True

@@ -1,0 +1,127 @@
+"""SQLite schema migrations: an ordered list, applied one transaction each.
+
+Migration N is ``MIGRATIONS[N - 1]``; the database records the last applied N under
+``schema_version`` in its ``meta`` table.  To change the schema, APPEND a function
+``def mNNN_what(db): ...`` to :data:`MIGRATIONS` -- never edit or reorder a released
+one, databases in the wild have already run it.
+
+Also home of :func:`write_transaction`, the ``BEGIN IMMEDIATE`` block that both the
+migrations and :class:`~clawtown.store.sqlite.SqliteStore` write in.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+
+import sqlite_utils
+
+from clawtown.store.base import SCHEMA_VERSION_KEY, SchemaTooNew, StoreError
+
+Migration = Callable[[sqlite_utils.Database], None]
+
+
+@contextmanager
+def write_transaction(db: sqlite_utils.Database) -> Iterator[None]:
+    """Run the block in one write transaction: commit on success, roll back on error.
+
+    ``BEGIN IMMEDIATE`` takes the write lock up front, so a concurrent writer makes us
+    wait (busy_timeout) instead of failing halfway through.
+    """
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.rollback()
+        raise
+    try:
+        db.conn.execute("COMMIT")
+    except BaseException:
+        db.rollback()
+        raise
+
+
+def m001_initial(db: sqlite_utils.Database) -> None:
+    """meta, players, events, parties and board."""
+    db["meta"].create({"key": str, "value": str}, pk="key", not_null={"value"})
+    players = db["players"].create(
+        {
+            "id": str,
+            "name": str,
+            "name_key": str,
+            "session_hash": str,
+            "updated_at": int,
+            "data": str,
+        },
+        pk="id",
+        not_null={"name", "name_key", "updated_at", "data"},
+    )
+    players.create_index(["name_key"])
+    players.create_index(["session_hash"])
+    db["events"].create(
+        {
+            "player_id": str,
+            "seq": int,
+            "at": int,
+            "kind": str,
+            "text": str,
+            "important": int,
+            "data": str,
+        },
+        pk=("player_id", "seq"),
+        not_null={"player_id", "seq", "at", "kind", "text", "important"},
+    )
+    db["parties"].create({"id": str, "data": str}, pk="id", not_null={"data"})
+    board = db["board"].create(
+        {"id": str, "created_at": int, "data": str},
+        pk="id",
+        not_null={"created_at", "data"},
+    )
+    board.create_index(["created_at"])
+
+
+#: Every migration, oldest first.  Append only.
+MIGRATIONS: Sequence[Migration] = (m001_initial,)
+
+#: The schema version this code writes.
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    """The version recorded in the database (0 for a fresh file)."""
+    if not db["meta"].exists():
+        return 0
+    row = db.execute("SELECT value FROM meta WHERE key = ?", [SCHEMA_VERSION_KEY]).fetchone()
+    if row is None:
+        return 0
+    try:
+        return int(row[0])
+    except ValueError:
+        raise StoreError(f"database has an unreadable schema_version: {row[0]!r}") from None
+
+
+def migrate(db: sqlite_utils.Database, migrations: Sequence[Migration] = MIGRATIONS) -> int:
+    """Apply the pending migrations, each in its own transaction; return the version.
+
+    Raises SchemaTooNew if the database is newer than ``migrations``, and StoreError
+    (the failed migration rolled back, earlier ones kept) if a migration fails.
+    """
+    supported = len(migrations)
+    found = schema_version(db)
+    if found > supported:
+        raise SchemaTooNew(found, supported)
+    for version in range(found + 1, supported + 1):
+        migration = migrations[version - 1]
+        try:
+            with write_transaction(db):
+                if schema_version(db) >= version:  # another process got here first
+                    continue
+                migration(db)
+                db.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                    [SCHEMA_VERSION_KEY, str(version)],
+                )
+        except sqlite3.Error as exc:
+            raise StoreError(f"migration v{version} ({migration.__name__}) failed: {exc}") from exc
+    return supported

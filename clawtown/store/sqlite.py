@@ -1,0 +1,258 @@
+"""SqliteStore: the embedded default Store, one SQLite file through sqlite-utils.
+
+The connection is bound to the thread that opens the store, so open it on the store
+thread (see :mod:`clawtown.store.runner`).  Journal mode is WAL with
+``synchronous=NORMAL``; every write is one ``BEGIN IMMEDIATE`` transaction.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ParamSpec, TypeVar
+
+import sqlite_utils
+
+from clawtown.store.base import (
+    DEFAULT_BOARD_LIMIT,
+    DEFAULT_EVENTS_KEPT,
+    EventRow,
+    StoreError,
+    decode_json,
+    event_record,
+    name_key,
+    prepare_batch,
+    require_int,
+    require_meta_key,
+    require_text,
+)
+from clawtown.store.migrations import migrate, write_transaction
+
+DB_FILENAME = "clawtown.db"
+DEFAULT_BUSY_TIMEOUT_MS = 5000
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _sqlite_errors(action: str) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
+    """Turn sqlite3 errors raised by the decorated method into StoreError."""
+
+    def decorate(method: Callable[_P, _R]) -> Callable[_P, _R]:
+        @functools.wraps(method)
+        def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+            try:
+                return method(*args, **kwargs)
+            except sqlite3.Error as exc:
+                raise StoreError(f"{action} failed: {exc}") from exc
+
+        return wrapper
+
+    return decorate
+
+
+class SqliteStore:
+    """A :class:`~clawtown.store.base.Store` in one SQLite file, migrated on open."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        clock: Callable[[], float] = time.time,
+        busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+    ) -> None:
+        self.path = os.fspath(path)
+        self._clock = clock
+        self._db = self._open(self.path, busy_timeout_ms)
+
+    @staticmethod
+    def _open(path: str, busy_timeout_ms: int) -> sqlite_utils.Database:
+        require_int(busy_timeout_ms, "busy_timeout_ms", minimum=0)
+        try:
+            conn = sqlite3.connect(path)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open {path}: {exc}") from exc
+        try:
+            db = sqlite_utils.Database(conn, execute_plugins=False)
+            db.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
+            db.enable_wal()
+            db.execute("PRAGMA synchronous = NORMAL")
+            migrate(db)
+        except StoreError:
+            conn.close()
+            raise
+        except sqlite3.Error as exc:
+            conn.close()
+            raise StoreError(f"cannot open {path}: {exc}") from exc
+        return db
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """The underlying sqlite-utils database (store thread only)."""
+        return self._db
+
+    # ------------------------------------------------------------------ writes
+
+    @_sqlite_errors("save_batch")
+    def save_batch(
+        self,
+        *,
+        players: Iterable[Mapping[str, Any]] = (),
+        events: Iterable[Mapping[str, Any]] = (),
+        parties: Iterable[Mapping[str, Any]] = (),
+        deleted_parties: Iterable[str] = (),
+        board: Iterable[Mapping[str, Any]] = (),
+    ) -> None:
+        batch = prepare_batch(
+            int(self._clock() * 1000),
+            players=players,
+            events=events,
+            parties=parties,
+            deleted_parties=deleted_parties,
+            board=board,
+        )
+        with write_transaction(self._db):
+            for table, rows, pk in (
+                ("players", batch.players, "id"),
+                ("events", batch.events, ("player_id", "seq")),
+                ("parties", batch.parties, "id"),
+                ("board", batch.board, "id"),
+            ):
+                if rows:
+                    self._db[table].upsert_all((row._asdict() for row in rows), pk=pk)
+            if batch.deleted_parties:
+                self._db.conn.executemany(
+                    "DELETE FROM parties WHERE id = ?", [(i,) for i in batch.deleted_parties]
+                )
+
+    @_sqlite_errors("prune_events")
+    def prune_events(self, player_id: str, keep_last: int = DEFAULT_EVENTS_KEPT) -> int:
+        require_text(player_id, "player_id")
+        require_int(keep_last, "keep_last", minimum=0)
+        with write_transaction(self._db):
+            return self._db.execute(
+                """DELETE FROM events WHERE player_id = :p AND seq NOT IN (
+                       SELECT seq FROM events WHERE player_id = :p
+                       ORDER BY seq DESC LIMIT :keep)""",
+                {"p": player_id, "keep": keep_last},
+            ).rowcount
+
+    @_sqlite_errors("prune_board")
+    def prune_board(self, keep_last: int = DEFAULT_BOARD_LIMIT) -> int:
+        require_int(keep_last, "keep_last", minimum=0)
+        with write_transaction(self._db):
+            return self._db.execute(
+                """DELETE FROM board WHERE id NOT IN (
+                       SELECT id FROM board ORDER BY created_at DESC, id DESC LIMIT ?)""",
+                [keep_last],
+            ).rowcount
+
+    @_sqlite_errors("set_meta")
+    def set_meta(self, key: str, value: str) -> None:
+        require_meta_key(key, writing=True)
+        require_text(value, f"meta value for {key!r}", allow_empty=True)
+        with write_transaction(self._db):
+            self._db["meta"].upsert({"key": key, "value": value}, pk="key")
+
+    # ------------------------------------------------------------------- reads
+
+    def _records(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+        return [decode_json(text) for (text,) in self._db.execute(sql, list(params))]
+
+    def _scalar(self, sql: str, params: Iterable[Any] = ()) -> Any:
+        row = self._db.execute(sql, list(params)).fetchone()
+        return None if row is None else row[0]
+
+    @_sqlite_errors("load_players")
+    def load_players(self) -> list[dict[str, Any]]:
+        return self._records("SELECT data FROM players ORDER BY id")
+
+    @_sqlite_errors("get_player")
+    def get_player(self, player_id: str) -> dict[str, Any] | None:
+        require_text(player_id, "player_id")
+        return decode_json(self._scalar("SELECT data FROM players WHERE id = ?", [player_id]))
+
+    @_sqlite_errors("find_player_by_session_hash")
+    def find_player_by_session_hash(self, session_hash: str) -> dict[str, Any] | None:
+        require_text(session_hash, "session_hash")
+        return decode_json(
+            self._scalar(
+                "SELECT data FROM players WHERE session_hash = ?"
+                " ORDER BY updated_at DESC, id LIMIT 1",
+                [session_hash],
+            )
+        )
+
+    @_sqlite_errors("find_players_by_name")
+    def find_players_by_name(self, name: str) -> list[dict[str, Any]]:
+        require_text(name, "name")
+        return self._records(
+            "SELECT data FROM players WHERE name_key = ? ORDER BY id", [name_key(name)]
+        )
+
+    @_sqlite_errors("count_players")
+    def count_players(self) -> int:
+        return self._scalar("SELECT count(*) FROM players")
+
+    @_sqlite_errors("list_events")
+    def list_events(
+        self, player_id: str, after_seq: int | None = None, limit: int = 100
+    ) -> list[dict[str, Any]]:
+        require_text(player_id, "player_id")
+        if after_seq is not None:
+            require_int(after_seq, "after_seq")
+        require_int(limit, "limit", minimum=1)
+        cursor = self._db.execute(
+            f"SELECT {', '.join(EventRow._fields)} FROM events"
+            " WHERE player_id = ? AND (? IS NULL OR seq > ?) ORDER BY seq LIMIT ?",
+            [player_id, after_seq, after_seq, limit],
+        )
+        return [event_record(EventRow(*row)) for row in cursor]
+
+    @_sqlite_errors("oldest_event_seq")
+    def oldest_event_seq(self, player_id: str) -> int | None:
+        require_text(player_id, "player_id")
+        return self._scalar("SELECT min(seq) FROM events WHERE player_id = ?", [player_id])
+
+    @_sqlite_errors("newest_event_seq")
+    def newest_event_seq(self, player_id: str) -> int | None:
+        require_text(player_id, "player_id")
+        return self._scalar("SELECT max(seq) FROM events WHERE player_id = ?", [player_id])
+
+    @_sqlite_errors("load_parties")
+    def load_parties(self) -> list[dict[str, Any]]:
+        return self._records("SELECT data FROM parties ORDER BY id")
+
+    @_sqlite_errors("load_board")
+    def load_board(self, limit: int = DEFAULT_BOARD_LIMIT) -> list[dict[str, Any]]:
+        require_int(limit, "limit", minimum=1)
+        return self._records(
+            """SELECT data FROM (SELECT data, created_at, id FROM board
+                                 ORDER BY created_at DESC, id DESC LIMIT ?)
+               ORDER BY created_at, id""",
+            [limit],
+        )
+
+    @_sqlite_errors("get_meta")
+    def get_meta(self, key: str) -> str | None:
+        require_meta_key(key)
+        return self._scalar("SELECT value FROM meta WHERE key = ?", [key])
+
+    @_sqlite_errors("close")
+    def close(self) -> None:
+        self._db.close()
+
+
+def open_store(data_dir: str | os.PathLike[str], **options: Any) -> SqliteStore:
+    """Open (creating and migrating as needed) ``<data_dir>/clawtown.db``.
+
+    ``options`` are passed to :class:`SqliteStore` (``clock``, ``busy_timeout_ms``).
+    """
+    try:
+        os.makedirs(data_dir, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create data directory {os.fspath(data_dir)}: {exc}") from exc
+    return SqliteStore(os.path.join(data_dir, DB_FILENAME), **options)

@@ -1,0 +1,1 @@
+"""Thin transports: the WebSocket protocol, the REST API, and the one Site that serves both."""
