@@ -8,6 +8,7 @@
 | seed            | --seed              | CT_SEED              | None (a random seed at start)    |
 | test_mode       | --test-mode         | CT_TEST=1            | False                            |
 | instance_cap    | -                   | CT_INSTANCE_CAP      | 150                              |
+| trusted_proxies | --trusted-proxies   | CT_TRUSTED_PROXIES   | none                             |
 
 An environment variable set to the empty string counts as unset. Every validation error is a
 `ConfigError` whose text is one line naming the option or variable at fault. This module
@@ -16,6 +17,7 @@ parses and checks only: it imports no reactor and opens no socket.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import reprlib
 from collections.abc import Mapping
@@ -70,6 +72,8 @@ class Settings:
     """State updates sent to clients per second."""
     instance_cap: int = DEFAULT_INSTANCE_CAP
     """Most players in one running copy (channel) of a map."""
+    trusted_proxies: tuple = ()
+    """Networks whose X-Forwarded-Proto/Host headers are believed (ip_network objects)."""
 
     @classmethod
     def from_options(cls, options: Mapping[str, object], environ: Mapping[str, str] = os.environ) -> Settings:
@@ -85,6 +89,7 @@ class Settings:
             seed=_parsed(source.first("seed", "CT_SEED"), _parse_int),
             test_mode=_test_mode(source),
             instance_cap=_parsed(source.env("CT_INSTANCE_CAP"), _parse_instance_cap, DEFAULT_INSTANCE_CAP),
+            trusted_proxies=_parsed(source.first("trusted-proxies", "CT_TRUSTED_PROXIES"), _parse_networks, ()),
         )
 
 
@@ -188,6 +193,20 @@ def _parse_int(value: object, label: str, low: int | None = None, high: int | No
         bounds = f" {low}-{high}" if high is not None else (f" >= {low}" if low is not None else "")
         raise ConfigError(f"{label} must be an integer{bounds} (got {_shown(value)})")
     return number
+
+
+def _parse_networks(value: object, label: str) -> tuple:
+    """Comma-separated addresses or CIDR networks, e.g. `127.0.0.1,10.0.0.0/8`."""
+    networks = []
+    for part in str(value).split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            raise ConfigError(f"{label}: not an IP address or network: {_shown(part)}") from None
+    return tuple(networks)
 
 
 def _parse_port(value: object, label: str) -> int:

@@ -14,18 +14,25 @@ from twisted.application.service import MultiService
 from twisted.internet.defer import inlineCallbacks
 from twisted.python import log
 
+from .engine.bots import BotAccess
+from .engine.chatlog import ChatLog
 from .engine.game import Game
 from .engine.ids import Mint
+from .engine.images import MapImages
 from .engine.inbox import Inbox
 from .engine.ratelimit import RateLimiter
 from .engine.sessions import SessionRegistry
 from .engine.sync import SyncService
 from .engine.ticker import TickService
+from .keys import load_or_create_server_key
 from .sim import commands as c
 from .sim.world import World
 from .store import StoreRunner, open_store
 from .web.api import TownApi
+from .web.baseurl import BaseUrl
+from .web.bot_api import BotApi
 from .web.debug import DebugActions
+from .web.docs import SkillDoc
 from .web.health import HealthApi
 from .web.site import build_root, build_site
 from .web.ws import make_ws_factory
@@ -34,8 +41,11 @@ from .web.ws import make_ws_factory
 class ClawtownService(MultiService):
     """Starts its children only after the store is open and the world restored."""
 
-    def __init__(self, runner, game, ws_factory) -> None:
+    def __init__(self, runner, game, ws_factory, access, images, data_dir) -> None:
         super().__init__()
+        self.access = access
+        self.images = images
+        self.data_dir = data_dir
         self.runner = runner
         self.game = game
         self.ws_factory = ws_factory
@@ -44,6 +54,7 @@ class ClawtownService(MultiService):
     @inlineCallbacks
     def _boot(self):
         yield self.runner.start()
+        self.access.server_key = yield self.runner.run(lambda store: load_or_create_server_key(self.data_dir))
         parties = yield self.runner.run(lambda store: store.load_parties())
         board = yield self.runner.run(lambda store: store.load_board(50))
         records = yield self.runner.run(lambda store: store.load_players())
@@ -54,6 +65,7 @@ class ClawtownService(MultiService):
             if rec.get("mode") == "agent":
                 self.game.submit(c.Activate(player_id=rec["id"], record=rec, online=False))
         self.ws_factory.startFactory()
+        self.images.start()
         MultiService.startService(self)
         self.ready = True
         log.msg(f"clawtown ready: {len(records)} characters stored, {len(parties)} parties")
@@ -74,6 +86,7 @@ class ClawtownService(MultiService):
         if self.running:
             yield MultiService.stopService(self)
         self.ws_factory.stopFactory()
+        self.images.stop()
         yield self.runner.stop()
 
 
@@ -86,7 +99,11 @@ def make_service(settings, reactor) -> MultiService:
     limiter = RateLimiter(reactor)
     mint = Mint()
     ws_factory = make_ws_factory(game, sessions, runner, limiter, mint)
-    top = ClawtownService(runner, game, ws_factory)
+    access = BotAccess(game, runner, mint)
+    chatlog = ChatLog()
+    game.listeners.append(lambda events: chatlog.add(events, world))
+    images = MapImages(game, reactor)
+    top = ClawtownService(runner, game, ws_factory, access, images, settings.data_dir)
     sync = SyncService(game, sessions, runner, reactor, hz=settings.sync_hz, tick_hz=settings.tick_hz)
     tick = TickService(game, reactor, hz=settings.tick_hz)
 
@@ -94,16 +111,18 @@ def make_service(settings, reactor) -> MultiService:
         return {
             "started": top.ready,
             "tickLagS": round(tick.lag_seconds(), 4),
-            "storeOk": sync.commit_failures == 0 or not sync.held_batch.players,
+            "storeOk": sync.failing_since is None,
             "players": len(world.players),
             "connections": len(sessions),
             "ticks": game.ticks,
         }
 
     debug = DebugActions(game, sync) if settings.test_mode else None
-    api = TownApi(game, mint, limiter, reactor, debug)
+    base_url = BaseUrl(settings.public_base_url, settings.trusted_proxies)
+    bots = BotApi(game, access, limiter, chatlog, mint, reactor, base_url, images=images)
+    api = TownApi(game, mint, limiter, reactor, debug, bots=bots, access=access, base_url=base_url)
     health = HealthApi(status)
-    site = build_site(build_root(api, health, ws_factory))
+    site = build_site(build_root(api, health, ws_factory, SkillDoc(base_url)))
     sync.setServiceParent(top)
     tick.setServiceParent(top)
     strports.service(settings.listen, site).setServiceParent(top)

@@ -37,6 +37,13 @@ class Options(usage.Options):
             "Env: CT_PUBLIC_BASE_URL. Default: unset",
         ],
         ["seed", None, None, "Integer seed of the world's random generator. Env: CT_SEED. Default: random at start"],
+        [
+            "trusted-proxies",
+            None,
+            None,
+            "Comma-separated addresses/networks of reverse proxies whose X-Forwarded-Proto/Host "
+            "headers are trusted. Env: CT_TRUSTED_PROXIES. Default: none",
+        ],
     ]
     optFlags = [
         ["test-mode", None, "Enable the test helpers under /api/debug (loopback only). Env: CT_TEST=1. Default: off"],

@@ -197,3 +197,19 @@ def test_config_error_is_a_value_error():
 def test_reads_os_environ_by_default(monkeypatch):
     monkeypatch.setenv("CT_SEED", "77")
     assert Settings.from_options({}).seed == 77
+
+
+def test_trusted_proxies_parse_addresses_and_networks():
+    import ipaddress
+
+    settings = Settings.from_options({"trusted-proxies": "127.0.0.1, 10.0.0.0/8"}, environ={})
+    assert settings.trusted_proxies == (ipaddress.ip_network("127.0.0.1/32"), ipaddress.ip_network("10.0.0.0/8"))
+    assert Settings.from_options({}, environ={"CT_TRUSTED_PROXIES": "::1"}).trusted_proxies == (
+        ipaddress.ip_network("::1/128"),
+    )
+    assert Settings.from_options({}, environ={}).trusted_proxies == ()
+
+
+def test_trusted_proxies_reject_garbage():
+    with pytest.raises(ConfigError, match="--trusted-proxies: not an IP address or network: 'proxy.local'"):
+        Settings.from_options({"trusted-proxies": "proxy.local"}, environ={})

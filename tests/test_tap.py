@@ -103,6 +103,7 @@ def test_help_names_each_variable_and_default():
         "public-base-url": ("CT_PUBLIC_BASE_URL", "Default: unset"),
         "seed": ("CT_SEED", "random at start"),
         "test-mode": ("CT_TEST=1", "Default: off"),
+        "trusted-proxies": ("CT_TRUSTED_PROXIES", "Default: none"),
     }
     assert set(docs) == set(expected)
     for name, words in expected.items():

@@ -19,6 +19,10 @@ class Busy(Exception):
     """The inbox is full: the command was not queued."""
 
 
+class TickFailed(Exception):
+    """The tick that held a command raised; the command's effect is unknown."""
+
+
 class Game:
     def __init__(self, world: World, inbox: Inbox, clock) -> None:
         self.world = world
@@ -31,6 +35,7 @@ class Game:
         self.ticks = 0
         self.skipped_ticks = 0
         self.last_tick_at = 0.0
+        self.listeners: list = []
 
     def now_ms(self) -> int:
         return int(self.clock.seconds() * 1000)
@@ -55,12 +60,26 @@ class Game:
 
     def tick(self, skipped: int = 0) -> None:
         started = time.perf_counter()
-        events = self.world.step(self.now_ms(), self.inbox.drain())
+        commands = self.inbox.drain()
+        try:
+            events = self.world.step(self.now_ms(), commands)
+        except Exception:
+            self._fail_waiters(commands)
+            raise
         self.outbox.extend(events)
+        for listener in self.listeners:
+            listener(events)
         self.ticks += 1
         self.skipped_ticks += skipped
         self.last_tick_at = self.clock.seconds()
         self.tick_ms.append((time.perf_counter() - started) * 1000.0)
+
+    def _fail_waiters(self, commands: list) -> None:
+        """A tick that crashed answers its waiting callers instead of leaving them hanging."""
+        for command in commands:
+            d = self.waiters.pop(command.ref, None) if isinstance(command.ref, int) else None
+            if d is not None:
+                d.errback(TickFailed("the server could not apply this command"))
 
     def take_outbox(self) -> list:
         out, self.outbox = self.outbox, []

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -33,3 +35,12 @@ class Mint:
 
     def code(self, length: int = 6) -> str:
         return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+
+
+def derive_bot_token(server_key: bytes, player_id: str, generation: int) -> str:
+    """The bot token of a player's current link generation: `ctbot_` + 32 url-safe characters.
+
+    Derived, never stored: the store keeps only its hash. Revocation bumps the generation.
+    """
+    mac = hmac.new(server_key, f"clawtown-bot-token:{player_id}:{generation}".encode(), hashlib.sha256).digest()
+    return "ctbot_" + base64.urlsafe_b64encode(mac[:24]).decode("ascii")

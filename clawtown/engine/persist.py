@@ -65,6 +65,7 @@ class BatchBuilder:
         if everything:
             save_ids |= set(world.players)
         batch = Batch()
+        batch.players.update(world.parked)
         for pid in save_ids:
             p = world.players.get(pid)
             if p is not None:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+FULL_AGAIN_MS = 60_000
+"""Every rule in use refills its whole burst within this time."""
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -40,12 +43,22 @@ class RateLimiter:
         return max(1, math.ceil((1.0 - tokens) * rule.interval_ms))
 
     def _evict(self, now: float) -> None:
-        """Forget buckets idle long enough to be full again (cheap bound on memory)."""
-        stale = [k for k, (_, last) in self.buckets.items() if now - last > 60_000]
-        for k in stale[: max(len(stale), 1)]:
+        """Make room: forget buckets idle long enough to be full again, else the least recent tenth.
+
+        Never clears everything, so flooding the table with new keys cannot reset anyone's limit
+        that is still being enforced.
+        """
+        stale = [k for k, (_, last) in self.buckets.items() if now - last > FULL_AGAIN_MS]
+        if not stale:
+            by_age = sorted(self.buckets.items(), key=lambda item: item[1][1])
+            stale = [k for k, _ in by_age[: max(1, len(by_age) // 10)]]
+        for k in stale:
             del self.buckets[k]
-        if len(self.buckets) >= self.max_keys:
-            self.buckets.clear()
+
+    def discard(self, *keys: object) -> None:
+        """Forget these buckets (cheap: no scan), e.g. those of a closed connection."""
+        for key in keys:
+            self.buckets.pop(key, None)
 
     def forget(self, prefix_key: object) -> None:
         for k in [k for k in self.buckets if isinstance(k, tuple) and k[0] == prefix_key]:

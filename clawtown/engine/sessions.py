@@ -6,7 +6,7 @@ from __future__ import annotations
 class Connection:
     """Transport-independent state of one client connection; the transport supplies `sender`."""
 
-    __slots__ = ("id", "player_id", "sender", "inst_key", "center", "cells", "greeted", "needs_enter", "limiter_key")
+    __slots__ = ("id", "player_id", "sender", "inst_key", "center", "cells", "greeted", "needs_enter")
 
     def __init__(self, conn_id: int, player_id: str, sender) -> None:
         self.id = conn_id
@@ -17,7 +17,6 @@ class Connection:
         self.cells = frozenset()
         self.greeted = False
         self.needs_enter = True
-        self.limiter_key = ("conn", conn_id)
 
     def send(self, payload: bytes) -> None:
         self.sender.send_bytes(payload)

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import orjson
 from twisted.application.service import Service
-from twisted.internet.defer import succeed
+from twisted.internet.defer import Deferred, succeed
 from twisted.internet.task import LoopingCall
 from twisted.python import log
 
 from ..sim.events import ChatLine, Fx, Note, Relocated, Reply, Result
 from ..wire.views import chat_view, party_view, self_view
 from .area import AreaSync, view_cells
+from .chatlog import chat_recipients
 from .persist import Batch, BatchBuilder
 
 PROTOCOL_VERSION = 1
@@ -39,12 +40,14 @@ class SyncService(Service):
         self.held_waiters: list = []
         self.in_flight = False
         self.commit_failures = 0
+        self.failing_since: float | None = None
         self.rounds = 0
         self.skipped_rounds = 0
         self.bytes_sent = 0
         self.messages_sent = 0
         self.last_commit_ms = 0.0
         self._map_cache: dict[str, bytes] = {}
+        self._idle_waiters: list[Deferred] = []
         self._loop: LoopingCall | None = None
 
     # ---- lifecycle ---------------------------------------------------------------------
@@ -62,49 +65,77 @@ class SyncService(Service):
         return self.flush(everything=True)
 
     def flush(self, everything: bool = False):
-        events = self.game.take_outbox()
-        batch, _ = self.builder.build(self.game.world, events, everything=everything)
-        self.held_batch.merge(batch)
-        pending = self.held_batch
-        self.held_batch = Batch()
-        if pending.empty():
-            return succeed(None)
-        return self.runner.run(lambda store: store.save_batch(**pending.kwargs()))
+        """Commit now (with `everything`: every player, positions included), then release what it covers.
+
+        A flush is a round that is never skipped: it waits for a commit in flight, then builds the
+        batch and the frames together, so it neither drops what the ticks produced (frames, acks,
+        REST answers) nor sends anything before its commit. If the commit fails, the Deferred fails
+        and the batch stays held for the next round.
+        """
+        if self.in_flight:
+            waiter = Deferred()
+            self._idle_waiters.append(waiter)
+            return waiter.addCallback(lambda _: self.flush(everything))
+        return self._round(everything)
 
     # ---- one round ---------------------------------------------------------------------
     def round(self):
         if self.in_flight:
             self.skipped_rounds += 1
             return None
+        return self._round().addErrback(lambda _: None)  # logged in _round; the loop goes on
+
+    def _round(self, everything: bool = False):
         self.rounds += 1
         world = self.game.world
         events = self.game.take_outbox()
-        batch, progressed = self.builder.build(world, events)
+        batch, progressed = self.builder.build(world, events, everything=everything)
         sends, waiters = self._frames(world, events, progressed, batch)
         self.held_batch.merge(batch)
         self.held_sends.extend(sends)
         self.held_waiters.extend(waiters)
         if self.held_batch.empty():
             self._release()
-            return None
+            return succeed(None)
         self.in_flight = True
         started = self.clock.seconds()
-        kwargs = self.held_batch.kwargs()
+        committing = self.held_batch
+        kwargs = committing.kwargs()
         d = self.runner.run(lambda store: store.save_batch(**kwargs))
 
         def committed(_):
             self.in_flight = False
             self.last_commit_ms = (self.clock.seconds() - started) * 1000.0
             self.held_batch = Batch()
+            self.failing_since = None
+            self._forget_parked(world, committing)
             self._release()
+            self._idle()
 
         def failed(failure):
             self.in_flight = False
             self.commit_failures += 1
+            if self.failing_since is None:
+                self.failing_since = self.clock.seconds()
             log.err(failure, "commit failed; holding updates and retrying with the next round")
+            self._idle()
+            return failure
 
         d.addCallbacks(committed, failed)
         return d
+
+    def _idle(self) -> None:
+        """Let the flushes that waited for the commit in flight go on."""
+        waiting, self._idle_waiters = self._idle_waiters, []
+        for waiter in waiting:
+            waiter.callback(None)
+
+    @staticmethod
+    def _forget_parked(world, committed: Batch) -> None:
+        """Parked records stay in memory until they are on disk (a reconnect may need them)."""
+        for pid, rec in list(world.parked.items()):
+            if committed.players.get(pid) is rec:
+                del world.parked[pid]
 
     def _release(self) -> None:
         """Send the held frames and answer the held waiters (their state is on disk now)."""
@@ -223,7 +254,7 @@ class SyncService(Service):
                     payload = orjson.dumps({"t": "chat", "lines": [view]})
                     sends.extend((c, payload) for c in self.sessions.by_id.values())
                 else:
-                    targets = self._chat_targets(world, e)
+                    targets = chat_recipients(e, world)
                     payload = orjson.dumps({"t": "chat", "lines": [view]})
                     for pid in targets:
                         sends.extend((c, payload) for c in self.sessions.of(pid))
@@ -253,14 +284,3 @@ class SyncService(Service):
             payload = orjson.dumps({"t": "party", "party": party_view(world, party_id)})
             for mid in party.members:
                 sends.extend((c, payload) for c in self.sessions.of(mid) if c.greeted)
-
-    @staticmethod
-    def _chat_targets(world, e: ChatLine) -> list[str]:
-        if e.scope == "private":
-            return [e.from_id, e.to_id]
-        if e.scope == "owner":
-            return [e.to_id]
-        if e.scope == "party":
-            party = world.parties.get(e.party_id)
-            return list(party.members) if party else []
-        return []

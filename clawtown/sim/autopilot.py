@@ -10,7 +10,12 @@ import math
 
 from .combat import cast, living_monsters_near
 from .constants import (
-    AUTOPILOT_SIGHT, AUTOPILOT_SPEECH_MS, AUTOPILOT_STEP_MS, BOT_YIELD_MS, FLURRY_REACH, GROUND_CAST_RANGE,
+    AUTOPILOT_SIGHT,
+    AUTOPILOT_SPEECH_MS,
+    AUTOPILOT_STEP_MS,
+    BOT_YIELD_MS,
+    FLURRY_REACH,
+    GROUND_CAST_RANGE,
     MELEE_REACH,
 )
 from .items import CATALOG

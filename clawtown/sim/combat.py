@@ -9,13 +9,25 @@ from __future__ import annotations
 import math
 
 from .constants import (
-    ARROW_RANGE, ARROW_SIDE, CAST_COOLDOWN_MS, CLEAVE_TARGETS, DROP_LIFETIME_MS, FIREBALL_RADIUS,
-    FLURRY_COOLDOWN_MS, FLURRY_REACH, GROUND_CAST_RANGE, HAIL_RADIUS, KNOCKOUT_MS, MELEE_REACH, PARTY_SHARE_PX,
+    ARROW_RANGE,
+    ARROW_SIDE,
+    CAST_COOLDOWN_MS,
+    CLEAVE_TARGETS,
+    DROP_LIFETIME_MS,
+    FIREBALL_RADIUS,
+    FLURRY_COOLDOWN_MS,
+    FLURRY_REACH,
+    GROUND_CAST_RANGE,
+    HAIL_RADIUS,
+    KNOCKOUT_MS,
+    MELEE_REACH,
+    PARTY_SHARE_PX,
 )
 from .items import CATALOG, roll_loot
 from .model import Monster, Player
 from .progression import count_meta, grant_xp
 
+REGEN_DELAY_MS = 6000
 SPELLS = ("signature", "fireball", "hail", "arrow", "cleave", "flurry")
 
 
@@ -210,6 +222,7 @@ def hurt_player(world, inst, m: Monster, p: Player, raw: int) -> int:
     """A monster hits a player: reduced by DEF, at least 1; at 0 HP the player is knocked out."""
     dmg = max(1, raw - p.stats()["def"])
     p.hp = max(0, p.hp - dmg)
+    p.last_hurt_at = world.now
     world.progressed(p)
     inst.touch(p.id)
     world.fx_at(inst, p.x, p.y, "hurt", m.id, {"target": p.id, "dmg": dmg})
@@ -219,3 +232,12 @@ def hurt_player(world, inst, m: Monster, p: Player, raw: int) -> int:
         world.system(f"{p.name} was knocked out by {m.name}.", inst.key)
         world.note(p, "knockout", f"Knocked out by {m.name}.", True, {"monster": {"id": m.id, "name": m.name}})
     return dmg
+
+
+def regenerate(world, inst, p: Player) -> None:
+    """Out of combat for REGEN_DELAY_MS, a conscious player heals a twentieth of max HP per call."""
+    if p.hp >= p.max_hp or not p.alive or world.now - p.last_hurt_at < REGEN_DELAY_MS:
+        return
+    p.hp = min(p.max_hp, p.hp + max(1, p.max_hp // 20))
+    world.progressed(p)
+    inst.touch(p.id)

@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .constants import START_HP, START_STAT_POINTS, STATS
+from .hat import JOBS
 from .items import CATALOG, EQUIP_SLOTS
 from .stats import derived_stats, max_hp_for, xp_required
 
-JOBS = ("novice", "mage", "archer", "knight", "assassin", "bard")
 MODES = ("manual", "agent")
 INTERRUPT_LEVELS = ("off", "mentions", "nearby", "all")
 SIGNATURE_EFFECTS = ("spark", "blink", "mark", "echo", "guard")
@@ -61,6 +61,7 @@ class Player:
     avatar_version: int = 0
     private_meta: dict = field(default_factory=dict)
     hat: dict | None = None
+    seen_at: int = 0
     # transient (not persisted)
     online: bool = False
     cooldown_until: int = 0
@@ -72,6 +73,7 @@ class Player:
     autopilot_said_at: int = -10_000
     nearby_seen: dict = field(default_factory=dict)
     nearby_last: int = -10**9
+    last_hurt_at: int = -10**9
 
     # ---- derived ----------------------------------------------------------------------
     def equipped_item_ids(self) -> list[str]:
@@ -87,8 +89,8 @@ class Player:
 
     def recompute_max_hp(self) -> None:
         new_max = max_hp_for(self.level, self.base["vit"], self.stats()["hpBonus"])
-        if new_max > self.max_hp:
-            self.hp += new_max - self.max_hp
+        if self.hp > 0:  # HP follows max HP both ways (re-equipping HP gear must not heal);
+            self.hp = max(1, self.hp + new_max - self.max_hp)  # a knocked-out player stays at 0
         self.max_hp = new_max
         self.hp = min(max(self.hp, 0), self.max_hp)
 
@@ -162,6 +164,7 @@ class Player:
             "privateMeta": dict(self.private_meta),
             "hat": self.hat,
             "knockedOut": self.knocked_out_until is not None,
+            "seenAt": self.seen_at,
         }
 
     @classmethod
@@ -199,6 +202,7 @@ class Player:
         p.avatar_version = int(rec.get("avatarVersion", 0))
         p.private_meta = dict(rec.get("privateMeta", {}))
         p.hat = rec.get("hat")
+        p.seen_at = int(rec.get("seenAt", 0))
         if rec.get("knockedOut"):
             p.hp = p.max_hp
         return p

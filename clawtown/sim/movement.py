@@ -70,6 +70,19 @@ def after_move(world, p: Player) -> None:
             return
 
 
+def pick_up_under_feet(world, inst) -> None:
+    """Players standing still collect drops that land within reach (the first player by id)."""
+    for drop_id in sorted(inst.drops):
+        d = inst.drops.get(drop_id)
+        if d is None:
+            continue
+        for eid in sorted(inst.grid.near(d.x, d.y, PICKUP_REACH)):
+            p = inst.players.get(eid)
+            if p is not None and p.alive and math.hypot(d.x - p.x, d.y - p.y) <= PICKUP_REACH:
+                pick_up_near(world, inst, p)
+                break
+
+
 def pick_up_near(world, inst, p: Player) -> None:
     if not p.alive:
         return

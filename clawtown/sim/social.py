@@ -4,8 +4,15 @@ intent lines, bot thoughts, and "nearby" notes when players meet."""
 from __future__ import annotations
 
 from .constants import (
-    BOARD_KEEP, CHAT_GAP_MS, NEARBY_PAIR_MS, NEARBY_PLAYER_MS, NEARBY_PX, TEXT_BOARD, TEXT_CHAT,
-    TEXT_INTENT, TEXT_THOUGHT,
+    BOARD_KEEP,
+    CHAT_GAP_MS,
+    NEARBY_PAIR_MS,
+    NEARBY_PLAYER_MS,
+    NEARBY_PX,
+    TEXT_BOARD,
+    TEXT_CHAT,
+    TEXT_INTENT,
+    TEXT_THOUGHT,
 )
 from .model import Player
 from .text import clean_text

@@ -15,23 +15,39 @@ import zlib
 from . import autopilot, combat, movement, party, progression, social
 from . import commands as c
 from .constants import DEFAULT_INSTANCE_CAP, TEXT_NAME
-from .hat import DEFAULT_JOB_SKILLS
 from .events import ChatLine, Fx, Note, Relocated, Reply, Result
+from .hat import DEFAULT_JOB_SKILLS
 from .instance import Instance, instance_key
-from .maps import HOME_MAP, MAPS
 from .items import CATALOG
-from .model import INTERRUPT_LEVELS, JOBS, MODES, SIGNATURE_EFFECTS, Monster, Party, Player
+from .maps import HOME_MAP, MAPS
+from .model import (
+    INTERRUPT_LEVELS,
+    JOBS,
+    MODES,
+    SIGNATURE_EFFECTS,
+    Monster,
+    Party,
+    Player,
+)
 from .monsters import step_monsters
 from .text import clean_name, clean_text
 
 NEARBY_SLOTS = 20
+PARK_CHECK_TICKS = 600
+REGEN_TICKS = 20
+STANDING_PICKUP_TICKS = 5
+IDLE_MS = 10 * 60 * 1000
+HMODE_IDLE_MS = 7 * 24 * 3600 * 1000
 
 
 class World:
     """All state this process simulates. Rule modules receive it and call its helpers."""
 
-    def __init__(self, seed: object = 0, instance_cap: int = DEFAULT_INSTANCE_CAP, now: int = 0) -> None:
+    def __init__(self, seed: object = 0, instance_cap: int = DEFAULT_INSTANCE_CAP, now: int = 0,
+                 idle_ms: int = IDLE_MS, hmode_idle_ms: int = HMODE_IDLE_MS) -> None:
         self.seed = seed
+        self.idle_ms = idle_ms
+        self.hmode_idle_ms = hmode_idle_ms
         self.rng = random.Random(f"{seed}:world")
         self.instance_cap = instance_cap
         self.now = now
@@ -52,6 +68,7 @@ class World:
         self.parties_dirty: set[str] = set()
         self.parties_deleted: set[str] = set()
         self.board_new: list[dict] = []
+        self.parked: dict[str, dict] = {}
         for map_def in MAPS.values():
             self._open_instance(map_def.id, 1)
 
@@ -81,6 +98,8 @@ class World:
                 movement.after_move(self, p)
         if self.tick % NEARBY_SLOTS == 0:
             party.expire_codes(self)
+        if self.tick % PARK_CHECK_TICKS == 0:
+            self._park_idle()
         self._drop_empty_channels()
         out, self._events = self._events, []
         return out
@@ -99,9 +118,13 @@ class World:
                 movement.walk_toward_goal(self, p)
             if zlib.crc32(p.id.encode()) % NEARBY_SLOTS == self.tick % NEARBY_SLOTS:
                 social.nearby_notes(self, inst, p)
+            if self.tick % REGEN_TICKS == 0:
+                combat.regenerate(self, inst, p)
         if self.tick % NEARBY_SLOTS == 0:
             for d in [d for d in inst.drops.values() if d.expires_at <= now]:
                 inst.remove_drop(d.id)
+        if inst.drops and self.tick % STANDING_PICKUP_TICKS == 0:
+            movement.pick_up_under_feet(self, inst)
 
     # ---- command dispatch ---------------------------------------------------------------
     def _apply(self, cmd) -> dict:
@@ -130,6 +153,7 @@ class World:
         town = MAPS[HOME_MAP]
         p.map_id, (p.x, p.y) = town.id, map(float, town.spawn)
         p.online = cmd.online
+        p.seen_at = self.now
         self._enter(p, None)
         self.progressed(p)
         self.system(f"{p.name} entered the town.", self.instance_key_of(p))
@@ -138,9 +162,11 @@ class World:
     def _activate(self, cmd: c.Activate) -> dict:
         p = self.players.get(cmd.player_id)
         if p is None:
-            if cmd.record is None:
+            record = self.parked.pop(cmd.player_id, None) or cmd.record
+            if record is None:
                 return {"ok": False, "error": "unknown player", "status": 404}
-            p = Player.from_record(cmd.record)
+            p = Player.from_record(record)
+            self.progressed(p)
             if p.map_id not in MAPS:
                 p.map_id, (p.x, p.y) = HOME_MAP, map(float, MAPS[HOME_MAP].spawn)
             if p.party_id and p.party_id not in self.parties:
@@ -149,6 +175,8 @@ class World:
             if cmd.online:
                 self.system(f"{p.name} entered the town.", self.instance_key_of(p))
         p.online = p.online or cmd.online
+        if cmd.online:
+            p.seen_at = self.now
         self.touch_player(p)
         return {"ok": True, "playerId": p.id}
 
@@ -160,13 +188,23 @@ class World:
         inst.add_player(p)
         self._events.append(Relocated(p.id, None, inst.key))
 
+    def _park_idle(self) -> None:
+        """Offline characters leave the world: after idle_ms, or hmode_idle_ms when in H-Mode."""
+        for p in list(self.players.values()):
+            if p.online:
+                continue
+            limit = self.hmode_idle_ms if p.mode == "agent" else self.idle_ms
+            if self.now - p.seen_at >= limit:
+                self.park(p)
+
     def park(self, p: Player) -> None:
+        """Take a character out of the world; its final record waits in `parked` for the store."""
         inst = self.instances.get(self.instance_key_of(p))
         if inst is not None:
             inst.remove_player(p.id)
         self.players.pop(p.id, None)
         self._unindex_name(p)
-        self.progressed(p)
+        self.parked[p.id] = p.to_record()
         self._events.append(Relocated(p.id, inst.key if inst else None, None))
 
     # ---- instances ----------------------------------------------------------------------
@@ -408,6 +446,8 @@ def _apply_hat(world: World, p: Player, cmd: c.ApplyHat) -> dict:
     p.recompute_max_hp()
     world.progressed(p)
     world.touch_player(p)
+    if cmd.source == "bot":
+        world.system(f"{p.name}'s fate was refined by their CloudBot.", world.instance_key_of(p))
     return {"ok": True, "job": p.job, "jobSkill": dict(p.job_skill), "signature": dict(p.signature)}
 
 
@@ -439,19 +479,22 @@ def _change_channel(world: World, p: Player, cmd: c.ChangeChannel) -> dict:
 
 
 def _bot_seen(world: World, p: Player, cmd: c.BotSeen) -> dict:
-    p.bot_seen_at = world.now
+    p.bot_seen_at = p.seen_at = world.now
     if cmd.action:
         p.bot_action_at = world.now
     if cmd.link and not p.linked_bot:
         p.linked_bot = True
         world.progressed(p)
         world.touch_player(p)
+        world.system(f"{p.name}'s CloudBot is now linked.", world.instance_key_of(p))
     return {"ok": True}
 
 
 def _disconnect(world: World, p: Player, cmd) -> dict:
     p.online = False
+    p.seen_at = world.now
     world.touch_player(p)
+    world.progressed(p)
     return {"ok": True}
 
 

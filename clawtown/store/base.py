@@ -14,7 +14,15 @@ Record shapes (camelCase keys, as the game produces them):
 * event: ``{"playerId": str, "id": int (the per-player seq), "at": int ms, "kind": str,
   "text": str, "important"?: bool, "data"?: JSON|None}``;
 * party: ``{"id": str, ...}``;
-* board post: ``{"id": str, "createdAt": int ms, ...}``.
+* board post: ``{"id": str, "createdAt": int ms, ...}``;
+* join code: ``{"code": str (6 chars), "playerId": str, "createdAt": int ms,
+  "expiresAt": int ms, "revokedAt": int ms|None}`` -- live while not revoked and
+  ``expiresAt`` is after now;
+* bot link: ``{"playerId": str, "generation": int >= 0, "tokenHash": str|None,
+  "linkedAt": int ms|None, "revokedAt": int ms|None}``.  The caller derives a bot token
+  from a server key, the player id and the generation; the store only ever sees the
+  token's SHA-256 hex digest.  Revoking bumps the generation and clears the hash, which
+  invalidates every token of the player at once.
 """
 
 from __future__ import annotations
@@ -31,6 +39,18 @@ DEFAULT_EVENTS_KEPT = 1000
 DEFAULT_BOARD_LIMIT = 50
 #: The meta key holding the schema version; only migrations may write it.
 SCHEMA_VERSION_KEY = "schema_version"
+#: Length of a join code.
+JOIN_CODE_LENGTH = 6
+#: Live join codes a player may hold; :meth:`Store.mint_join_code` evicts the oldest.
+DEFAULT_MAX_LIVE_JOIN_CODES = 5
+
+#: Why :meth:`Store.mint_join_code` refused a code that is already stored.
+JOIN_CODE_COLLISION = "join code collision"
+#: Why :meth:`Store.save_bot_link` refused a token hash held by another player.
+TOKEN_HASH_TAKEN = "token_hash is already linked to another player"
+
+_SHA256_HEX_LENGTH = 64
+_HEX_DIGITS = frozenset("0123456789abcdef")
 
 _INT64_MIN = -(2**63)
 _INT64_MAX = 2**63 - 1
@@ -96,6 +116,9 @@ class Store(Protocol):
     def prune_events(self, player_id: str, keep_last: int = DEFAULT_EVENTS_KEPT) -> int:
         """Delete all but the newest ``keep_last`` events of a player; return how many went."""
 
+    def prune_all_events(self, keep_last: int = DEFAULT_EVENTS_KEPT) -> int:
+        """:meth:`prune_events` for every player in one pass; return how many went."""
+
     def load_parties(self) -> list[dict[str, Any]]:
         """Every party record, ordered by id."""
 
@@ -110,6 +133,63 @@ class Store(Protocol):
 
     def set_meta(self, key: str, value: str) -> None:
         """Store a meta value (``schema_version`` is reserved for migrations)."""
+
+    def mint_join_code(
+        self,
+        code: str,
+        player_id: str,
+        created_at: int,
+        expires_at: int,
+        max_live: int = DEFAULT_MAX_LIVE_JOIN_CODES,
+    ) -> dict[str, Any]:
+        """Store a new join code for a player and return its record, in ONE transaction.
+
+        First the player's expired (``expires_at <= created_at``) and revoked codes go,
+        then the oldest live ones (by ``created_at``, then code) until fewer than
+        ``max_live`` remain.  A code that is still stored, whoever holds it and whatever
+        its state, raises StoreError("join code collision") and changes nothing: the
+        caller retries with a new code.
+        """
+
+    def get_join_code(self, code: str) -> dict[str, Any] | None:
+        """The join code record, live or not, or None.
+
+        Any non-empty text may be looked up (a code of the wrong length is just unknown),
+        so callers can pass what a user typed; only minting checks the code's form.
+        """
+
+    def list_join_codes(
+        self, player_id: str | None = None, now: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Join codes (of one player if given) by ``created_at`` then code; only live at ``now``."""
+
+    def revoke_join_code(self, code: str, at: int) -> bool:
+        """Mark a join code revoked at ``at``; False if it is unknown or already revoked."""
+
+    def purge_join_codes(self, now: int) -> int:
+        """Delete every expired (at ``now``) or revoked join code; return how many went."""
+
+    def get_bot_link(self, player_id: str) -> dict[str, Any] | None:
+        """The bot link of a player, or None."""
+
+    def save_bot_link(
+        self, player_id: str, generation: int, token_hash: str, linked_at: int
+    ) -> dict[str, Any]:
+        """Upsert a player's bot link and return it (``revokedAt`` is kept).
+
+        Refuses (StoreError) a generation lower than the stored one, so a stale writer
+        cannot resurrect revoked tokens, and a ``token_hash`` linked to another player.
+        """
+
+    def find_bot_link(self, token_hash: str) -> dict[str, Any] | None:
+        """The bot link holding this token hash, or None."""
+
+    def revoke_bot_tokens(self, player_id: str, at: int) -> int:
+        """Invalidate every bot token of a player; return the new generation.
+
+        The generation goes up by one (a missing link is created with generation 1),
+        the token hash is cleared and ``revokedAt`` becomes ``at``.
+        """
 
     def close(self) -> None:
         """Release the store; later calls raise StoreError.  Safe to call twice."""
@@ -148,6 +228,22 @@ class BoardRow(NamedTuple):
     data: str
 
 
+class JoinCodeRow(NamedTuple):
+    code: str
+    player_id: str
+    created_at: int
+    expires_at: int
+    revoked_at: int | None
+
+
+class BotLinkRow(NamedTuple):
+    player_id: str
+    generation: int
+    token_hash: str | None
+    linked_at: int | None
+    revoked_at: int | None
+
+
 @dataclass(frozen=True)
 class Batch:
     """A validated, encoded ``save_batch`` call, ready to be applied."""
@@ -184,6 +280,30 @@ def require_int(value: Any, what: str, *, minimum: int = _INT64_MIN) -> int:
     return value
 
 
+def require_join_code(value: Any, what: str = "join code") -> str:
+    """``value`` if it is a text of exactly :data:`JOIN_CODE_LENGTH` characters."""
+    require_text(value, what)
+    if len(value) != JOIN_CODE_LENGTH:
+        raise StoreError(
+            f"{what} must be {JOIN_CODE_LENGTH} characters long, got {len(value)}"
+        )
+    return value
+
+
+def require_token_hash(value: Any, what: str = "token_hash") -> str:
+    """``value`` if it is a lowercase SHA-256 hex digest, else StoreError.
+
+    The message never echoes the value: a caller passing the raw token by mistake
+    must not see it end up in a log.
+    """
+    require_text(value, what)
+    if len(value) != _SHA256_HEX_LENGTH or not _HEX_DIGITS.issuperset(value):
+        raise StoreError(
+            f"{what} must be a SHA-256 hex digest ({_SHA256_HEX_LENGTH} lowercase hex digits)"
+        )
+    return value
+
+
 def name_key(name: str) -> str:
     """The case-insensitive lookup key of a player name."""
     return name.lower()
@@ -212,6 +332,28 @@ def event_record(row: EventRow) -> dict[str, Any]:
         "text": row.text,
         "important": bool(row.important),
         "data": decode_json(row.data),
+    }
+
+
+def join_code_record(row: JoinCodeRow) -> dict[str, Any]:
+    """The join code dict handed back to callers for a stored row."""
+    return {
+        "code": row.code,
+        "playerId": row.player_id,
+        "createdAt": row.created_at,
+        "expiresAt": row.expires_at,
+        "revokedAt": row.revoked_at,
+    }
+
+
+def bot_link_record(row: BotLinkRow) -> dict[str, Any]:
+    """The bot link dict handed back to callers for a stored row."""
+    return {
+        "playerId": row.player_id,
+        "generation": row.generation,
+        "tokenHash": row.token_hash,
+        "linkedAt": row.linked_at,
+        "revokedAt": row.revoked_at,
     }
 
 
@@ -316,3 +458,53 @@ def require_meta_key(key: Any, *, writing: bool = False) -> str:
     if writing and key == SCHEMA_VERSION_KEY:
         raise StoreError(f"meta key {key!r} is reserved for migrations")
     return key
+
+
+def prepare_join_code(
+    code: Any, player_id: Any, created_at: Any, expires_at: Any, max_live: Any
+) -> JoinCodeRow:
+    """Validate a ``mint_join_code`` call; the new (unrevoked) row, or StoreError."""
+    row = JoinCodeRow(
+        require_join_code(code, "code"),
+        require_text(player_id, "player_id"),
+        require_int(created_at, "created_at", minimum=0),
+        require_int(expires_at, "expires_at", minimum=0),
+        None,
+    )
+    require_int(max_live, "max_live", minimum=1)
+    if row.expires_at <= row.created_at:
+        raise StoreError(
+            f"expires_at ({row.expires_at}) must be after created_at ({row.created_at})"
+        )
+    return row
+
+
+def prepare_bot_link(
+    player_id: Any, generation: Any, token_hash: Any, linked_at: Any
+) -> BotLinkRow:
+    """Validate a ``save_bot_link`` call; the row to store (``revoked_at`` not yet known)."""
+    return BotLinkRow(
+        require_text(player_id, "player_id"),
+        require_int(generation, "generation", minimum=0),
+        require_token_hash(token_hash),
+        require_int(linked_at, "linked_at", minimum=0),
+        None,
+    )
+
+
+def check_bot_link_generation(row: BotLinkRow, stored: BotLinkRow | None) -> None:
+    """Refuse saving ``row`` over a link of a newer generation (a stale writer)."""
+    if stored is not None and row.generation < stored.generation:
+        raise StoreError(
+            f"stale bot link for player {row.player_id!r}: generation {row.generation} "
+            f"is older than the stored generation {stored.generation}"
+        )
+
+
+def next_bot_generation(player_id: str, stored: BotLinkRow | None) -> int:
+    """The generation a revocation moves a player's bot link to."""
+    if stored is None:
+        return 1
+    if stored.generation >= _INT64_MAX:
+        raise StoreError(f"bot link generation of player {player_id!r} cannot go higher")
+    return stored.generation + 1

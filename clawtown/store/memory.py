@@ -14,19 +14,31 @@ from typing import Any
 from clawtown.store.base import (
     DEFAULT_BOARD_LIMIT,
     DEFAULT_EVENTS_KEPT,
+    DEFAULT_MAX_LIVE_JOIN_CODES,
+    JOIN_CODE_COLLISION,
     SCHEMA_VERSION_KEY,
+    TOKEN_HASH_TAKEN,
     BoardRow,
+    BotLinkRow,
     EventRow,
+    JoinCodeRow,
     PartyRow,
     PlayerRow,
     StoreError,
+    bot_link_record,
+    check_bot_link_generation,
     decode_json,
     event_record,
+    join_code_record,
     name_key,
+    next_bot_generation,
     prepare_batch,
+    prepare_bot_link,
+    prepare_join_code,
     require_int,
     require_meta_key,
     require_text,
+    require_token_hash,
 )
 from clawtown.store.migrations import SCHEMA_VERSION
 
@@ -42,6 +54,8 @@ class MemoryStore:
         self._parties: dict[str, PartyRow] = {}
         self._board: dict[str, BoardRow] = {}
         self._meta: dict[str, str] = {SCHEMA_VERSION_KEY: str(SCHEMA_VERSION)}
+        self._join_codes: dict[str, JoinCodeRow] = {}
+        self._bot_links: dict[str, BotLinkRow] = {}
 
     def _check_open(self) -> None:
         if self._closed:
@@ -86,6 +100,11 @@ class MemoryStore:
             del events[seq]
         return len(doomed)
 
+    def prune_all_events(self, keep_last: int = DEFAULT_EVENTS_KEPT) -> int:
+        self._check_open()
+        require_int(keep_last, "keep_last", minimum=0)
+        return sum(self.prune_events(player_id, keep_last) for player_id in list(self._events))
+
     def prune_board(self, keep_last: int = DEFAULT_BOARD_LIMIT) -> int:
         self._check_open()
         require_int(keep_last, "keep_last", minimum=0)
@@ -98,6 +117,78 @@ class MemoryStore:
         self._check_open()
         require_meta_key(key, writing=True)
         self._meta[key] = require_text(value, f"meta value for {key!r}", allow_empty=True)
+
+    def mint_join_code(
+        self,
+        code: str,
+        player_id: str,
+        created_at: int,
+        expires_at: int,
+        max_live: int = DEFAULT_MAX_LIVE_JOIN_CODES,
+    ) -> dict[str, Any]:
+        self._check_open()
+        row = prepare_join_code(code, player_id, created_at, expires_at, max_live)
+        if row.code in self._join_codes:
+            raise StoreError(JOIN_CODE_COLLISION)
+        # Validation is over; nothing below can fail, so the mint applies whole.
+        live = []
+        for held in self._join_codes_oldest_first(row.player_id):
+            if held.revoked_at is not None or held.expires_at <= row.created_at:
+                del self._join_codes[held.code]
+            else:
+                live.append(held)
+        for held in live[: max(len(live) - max_live + 1, 0)]:
+            del self._join_codes[held.code]
+        self._join_codes[row.code] = row
+        return join_code_record(row)
+
+    def revoke_join_code(self, code: str, at: int) -> bool:
+        self._check_open()
+        row = self._join_codes.get(require_text(code, "code"))
+        require_int(at, "at", minimum=0)
+        if row is None or row.revoked_at is not None:
+            return False
+        self._join_codes[row.code] = row._replace(revoked_at=at)
+        return True
+
+    def purge_join_codes(self, now: int) -> int:
+        self._check_open()
+        require_int(now, "now", minimum=0)
+        doomed = [
+            row.code
+            for row in self._join_codes.values()
+            if row.revoked_at is not None or row.expires_at <= now
+        ]
+        for code in doomed:
+            del self._join_codes[code]
+        return len(doomed)
+
+    def save_bot_link(
+        self, player_id: str, generation: int, token_hash: str, linked_at: int
+    ) -> dict[str, Any]:
+        self._check_open()
+        row = prepare_bot_link(player_id, generation, token_hash, linked_at)
+        stored = self._bot_links.get(row.player_id)
+        check_bot_link_generation(row, stored)
+        holder = self._bot_link_by_hash(row.token_hash)
+        if holder is not None and holder.player_id != row.player_id:
+            raise StoreError(TOKEN_HASH_TAKEN)
+        row = row._replace(revoked_at=None if stored is None else stored.revoked_at)
+        self._bot_links[row.player_id] = row
+        return bot_link_record(row)
+
+    def revoke_bot_tokens(self, player_id: str, at: int) -> int:
+        self._check_open()
+        require_text(player_id, "player_id")
+        require_int(at, "at", minimum=0)
+        stored = self._bot_links.get(player_id)
+        generation = next_bot_generation(player_id, stored)
+        if stored is None:
+            stored = BotLinkRow(player_id, generation, None, None, None)
+        self._bot_links[player_id] = stored._replace(
+            generation=generation, token_hash=None, revoked_at=at
+        )
+        return generation
 
     # ------------------------------------------------------------------- reads
 
@@ -162,6 +253,50 @@ class MemoryStore:
 
     def _board_oldest_first(self) -> list[BoardRow]:
         return sorted(self._board.values(), key=lambda row: (row.created_at, row.id))
+
+    def get_join_code(self, code: str) -> dict[str, Any] | None:
+        self._check_open()
+        row = self._join_codes.get(require_text(code, "code"))
+        return None if row is None else join_code_record(row)
+
+    def list_join_codes(
+        self, player_id: str | None = None, now: int | None = None
+    ) -> list[dict[str, Any]]:
+        self._check_open()
+        if player_id is not None:
+            require_text(player_id, "player_id")
+        if now is not None:
+            require_int(now, "now", minimum=0)
+        return [
+            join_code_record(row)
+            for row in self._join_codes_oldest_first(player_id)
+            if now is None or (row.revoked_at is None and row.expires_at > now)
+        ]
+
+    def _join_codes_oldest_first(self, player_id: str | None) -> list[JoinCodeRow]:
+        return sorted(
+            (
+                row
+                for row in self._join_codes.values()
+                if player_id is None or row.player_id == player_id
+            ),
+            key=lambda row: (row.created_at, row.code),
+        )
+
+    def get_bot_link(self, player_id: str) -> dict[str, Any] | None:
+        self._check_open()
+        row = self._bot_links.get(require_text(player_id, "player_id"))
+        return None if row is None else bot_link_record(row)
+
+    def find_bot_link(self, token_hash: str) -> dict[str, Any] | None:
+        self._check_open()
+        row = self._bot_link_by_hash(require_token_hash(token_hash))
+        return None if row is None else bot_link_record(row)
+
+    def _bot_link_by_hash(self, token_hash: str) -> BotLinkRow | None:
+        return next(
+            (row for row in self._bot_links.values() if row.token_hash == token_hash), None
+        )
 
     def get_meta(self, key: str) -> str | None:
         self._check_open()

@@ -81,8 +81,37 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     board.create_index(["created_at"])
 
 
+def m002_bot_access(db: sqlite_utils.Database) -> None:
+    """join_codes and bot_links: how bots get (and lose) access to a player."""
+    join_codes = db["join_codes"].create(
+        {
+            "code": str,
+            "player_id": str,
+            "created_at": int,
+            "expires_at": int,
+            "revoked_at": int,
+        },
+        pk="code",
+        not_null={"player_id", "created_at", "expires_at"},
+    )
+    join_codes.create_index(["player_id"])
+    bot_links = db["bot_links"].create(
+        {
+            "player_id": str,
+            "generation": int,
+            "token_hash": str,
+            "linked_at": int,
+            "revoked_at": int,
+        },
+        pk="player_id",
+        not_null={"generation"},
+    )
+    # UNIQUE lets any number of NULLs through: revoked links hold no hash.
+    bot_links.create_index(["token_hash"], unique=True)
+
+
 #: Every migration, oldest first.  Append only.
-MIGRATIONS: Sequence[Migration] = (m001_initial,)
+MIGRATIONS: Sequence[Migration] = (m001_initial, m002_bot_access)
 
 #: The schema version this code writes.
 SCHEMA_VERSION = len(MIGRATIONS)

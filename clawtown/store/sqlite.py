@@ -19,20 +19,35 @@ import sqlite_utils
 from clawtown.store.base import (
     DEFAULT_BOARD_LIMIT,
     DEFAULT_EVENTS_KEPT,
+    DEFAULT_MAX_LIVE_JOIN_CODES,
+    JOIN_CODE_COLLISION,
+    TOKEN_HASH_TAKEN,
+    BotLinkRow,
     EventRow,
+    JoinCodeRow,
     StoreError,
+    bot_link_record,
+    check_bot_link_generation,
     decode_json,
     event_record,
+    join_code_record,
     name_key,
+    next_bot_generation,
     prepare_batch,
+    prepare_bot_link,
+    prepare_join_code,
     require_int,
     require_meta_key,
     require_text,
+    require_token_hash,
 )
 from clawtown.store.migrations import migrate, write_transaction
 
 DB_FILENAME = "clawtown.db"
 DEFAULT_BUSY_TIMEOUT_MS = 5000
+
+_JOIN_CODE_COLUMNS = ", ".join(JoinCodeRow._fields)
+_BOT_LINK_COLUMNS = ", ".join(BotLinkRow._fields)
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -140,6 +155,26 @@ class SqliteStore:
                 {"p": player_id, "keep": keep_last},
             ).rowcount
 
+    @_sqlite_errors("prune_all_events")
+    def prune_all_events(self, keep_last: int = DEFAULT_EVENTS_KEPT) -> int:
+        require_int(keep_last, "keep_last", minimum=0)
+        # One walk of the (player_id, seq) primary key index counts every player's
+        # events; only players over the limit then get a correlated lookup of their
+        # cut-off seq (the newest one that goes) and a range delete up to it.
+        with write_transaction(self._db):
+            return self._db.execute(
+                """DELETE FROM events WHERE (player_id, seq) IN (
+                       SELECT e.player_id, e.seq FROM (
+                           SELECT crowded.player_id, (
+                               SELECT x.seq FROM events AS x
+                               WHERE x.player_id = crowded.player_id
+                               ORDER BY x.seq DESC LIMIT 1 OFFSET :keep) AS cut
+                           FROM (SELECT player_id FROM events GROUP BY player_id
+                                 HAVING count(*) > :keep) AS crowded) AS c
+                       JOIN events AS e ON e.player_id = c.player_id AND e.seq <= c.cut)""",
+                {"keep": keep_last},
+            ).rowcount
+
     @_sqlite_errors("prune_board")
     def prune_board(self, keep_last: int = DEFAULT_BOARD_LIMIT) -> int:
         require_int(keep_last, "keep_last", minimum=0)
@@ -156,6 +191,91 @@ class SqliteStore:
         require_text(value, f"meta value for {key!r}", allow_empty=True)
         with write_transaction(self._db):
             self._db["meta"].upsert({"key": key, "value": value}, pk="key")
+
+    @_sqlite_errors("mint_join_code")
+    def mint_join_code(
+        self,
+        code: str,
+        player_id: str,
+        created_at: int,
+        expires_at: int,
+        max_live: int = DEFAULT_MAX_LIVE_JOIN_CODES,
+    ) -> dict[str, Any]:
+        row = prepare_join_code(code, player_id, created_at, expires_at, max_live)
+        with write_transaction(self._db):
+            if self._scalar("SELECT 1 FROM join_codes WHERE code = ?", [row.code]):
+                raise StoreError(JOIN_CODE_COLLISION)
+            self._db.execute(
+                "DELETE FROM join_codes WHERE player_id = ?"
+                " AND (revoked_at IS NOT NULL OR expires_at <= ?)",
+                [row.player_id, row.created_at],
+            )
+            live = self._scalar(
+                "SELECT count(*) FROM join_codes WHERE player_id = ?", [row.player_id]
+            )
+            if live >= max_live:
+                self._db.execute(
+                    """DELETE FROM join_codes WHERE code IN (
+                           SELECT code FROM join_codes WHERE player_id = ?
+                           ORDER BY created_at, code LIMIT ?)""",
+                    [row.player_id, live - max_live + 1],
+                )
+            self._db["join_codes"].insert(row._asdict())
+        return join_code_record(row)
+
+    @_sqlite_errors("revoke_join_code")
+    def revoke_join_code(self, code: str, at: int) -> bool:
+        require_text(code, "code")
+        require_int(at, "at", minimum=0)
+        with write_transaction(self._db):
+            return (
+                self._db.execute(
+                    "UPDATE join_codes SET revoked_at = ? WHERE code = ? AND revoked_at IS NULL",
+                    [at, code],
+                ).rowcount
+                == 1
+            )
+
+    @_sqlite_errors("purge_join_codes")
+    def purge_join_codes(self, now: int) -> int:
+        require_int(now, "now", minimum=0)
+        with write_transaction(self._db):
+            return self._db.execute(
+                "DELETE FROM join_codes WHERE revoked_at IS NOT NULL OR expires_at <= ?", [now]
+            ).rowcount
+
+    @_sqlite_errors("save_bot_link")
+    def save_bot_link(
+        self, player_id: str, generation: int, token_hash: str, linked_at: int
+    ) -> dict[str, Any]:
+        row = prepare_bot_link(player_id, generation, token_hash, linked_at)
+        with write_transaction(self._db):
+            stored = self._bot_link("player_id", row.player_id)
+            check_bot_link_generation(row, stored)
+            holder = self._scalar(
+                "SELECT player_id FROM bot_links WHERE token_hash = ?", [row.token_hash]
+            )
+            if holder is not None and holder != row.player_id:
+                raise StoreError(TOKEN_HASH_TAKEN)
+            row = row._replace(revoked_at=None if stored is None else stored.revoked_at)
+            self._db["bot_links"].upsert(row._asdict(), pk="player_id")
+        return bot_link_record(row)
+
+    @_sqlite_errors("revoke_bot_tokens")
+    def revoke_bot_tokens(self, player_id: str, at: int) -> int:
+        require_text(player_id, "player_id")
+        require_int(at, "at", minimum=0)
+        with write_transaction(self._db):
+            stored = self._bot_link("player_id", player_id)
+            generation = next_bot_generation(player_id, stored)
+            self._db.execute(
+                """INSERT INTO bot_links (player_id, generation, token_hash, revoked_at)
+                   VALUES (:p, :g, NULL, :at)
+                   ON CONFLICT (player_id) DO UPDATE SET
+                       generation = :g, token_hash = NULL, revoked_at = :at""",
+                {"p": player_id, "g": generation, "at": at},
+            )
+        return generation
 
     # ------------------------------------------------------------------- reads
 
@@ -235,6 +355,47 @@ class SqliteStore:
                ORDER BY created_at, id""",
             [limit],
         )
+
+    @_sqlite_errors("get_join_code")
+    def get_join_code(self, code: str) -> dict[str, Any] | None:
+        require_text(code, "code")
+        row = self._db.execute(
+            f"SELECT {_JOIN_CODE_COLUMNS} FROM join_codes WHERE code = ?", [code]
+        ).fetchone()
+        return None if row is None else join_code_record(JoinCodeRow(*row))
+
+    @_sqlite_errors("list_join_codes")
+    def list_join_codes(
+        self, player_id: str | None = None, now: int | None = None
+    ) -> list[dict[str, Any]]:
+        if player_id is not None:
+            require_text(player_id, "player_id")
+        if now is not None:
+            require_int(now, "now", minimum=0)
+        cursor = self._db.execute(
+            f"SELECT {_JOIN_CODE_COLUMNS} FROM join_codes"
+            " WHERE (:p IS NULL OR player_id = :p)"
+            " AND (:now IS NULL OR (revoked_at IS NULL AND expires_at > :now))"
+            " ORDER BY created_at, code",
+            {"p": player_id, "now": now},
+        )
+        return [join_code_record(JoinCodeRow(*row)) for row in cursor]
+
+    def _bot_link(self, column: str, value: str) -> BotLinkRow | None:
+        row = self._db.execute(
+            f"SELECT {_BOT_LINK_COLUMNS} FROM bot_links WHERE {column} = ?", [value]
+        ).fetchone()
+        return None if row is None else BotLinkRow(*row)
+
+    @_sqlite_errors("get_bot_link")
+    def get_bot_link(self, player_id: str) -> dict[str, Any] | None:
+        row = self._bot_link("player_id", require_text(player_id, "player_id"))
+        return None if row is None else bot_link_record(row)
+
+    @_sqlite_errors("find_bot_link")
+    def find_bot_link(self, token_hash: str) -> dict[str, Any] | None:
+        row = self._bot_link("token_hash", require_token_hash(token_hash))
+        return None if row is None else bot_link_record(row)
 
     @_sqlite_errors("get_meta")
     def get_meta(self, key: str) -> str | None:

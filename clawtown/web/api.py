@@ -10,14 +10,25 @@ from datetime import datetime, timezone
 
 from klein import Klein
 
+from ..engine.bots import AccessError
 from ..engine.game import Busy
 from ..engine.ids import hash_secret
 from ..sim import commands as c
+from ..sim.constants import TEXT_NAME
 from ..sim.hat import JOBS
 from ..sim.text import clean_name
 from ..wire.views import public_player
-from .jsonapi import ApiError, client_address, install_error_handlers, json_response, read_json
+from .baseurl import join_token, sandbox_base
+from .bot_api import bearer
+from .jsonapi import (
+    ApiError,
+    client_address,
+    install_error_handlers,
+    json_response,
+    read_json,
+)
 from .limits import REST_RULES
+from .openapi import OPENAPI
 
 
 def iso_now(clock) -> str:
@@ -28,12 +39,41 @@ class TownApi:
     app = Klein()
     install_error_handlers(app)
 
-    def __init__(self, game, mint, limiter, clock, debug=None) -> None:
+    def __init__(self, game, mint, limiter, clock, debug=None, bots=None, access=None, base_url=None) -> None:
         self.game = game
         self.mint = mint
         self.limiter = limiter
         self.clock = clock
         self.debug = debug
+        self.bots = bots
+        self.access = access
+        self.base_url = base_url
+
+    @app.route("/bot/", branch=True)
+    def bot(self, request):
+        """Everything under /api/bot/ is the bot API."""
+        if self.bots is None:
+            raise ApiError(404, "not found")
+        return self.bots.app.resource()
+
+    @app.route("/join-codes", methods=["POST"])
+    async def join_codes(self, request):
+        """Mint a join code for the calling browser player (Bearer session token)."""
+        try:
+            record = await self.access.player_for_session(bearer(request))
+        except AccessError as err:
+            raise ApiError(err.status, err.message) from None
+        wait = self.limiter.hit(("join-codes", record["id"]), REST_RULES["join_codes"])
+        if wait:
+            raise ApiError(429, "rate limited", retryInMs=wait)
+        code = await self.access.mint_join_code(record["id"])
+        base = self.base_url(request)
+        sandbox = sandbox_base(base)
+        return json_response(request, {
+            "ok": True, "joinCode": code["code"], "expiresAt": code["expiresAt"], "baseUrl": base,
+            "joinToken": join_token(base, code["code"]), "sandboxBaseUrl": sandbox,
+            "sandboxJoinToken": join_token(sandbox, code["code"]) if sandbox else None,
+        })
 
     @app.route("/debug/<string:action>", methods=["POST"])
     async def debug_action(self, request, action):
@@ -46,21 +86,26 @@ class TownApi:
     def health(self, request):
         return json_response(request, {"ok": True, "time": iso_now(self.clock)})
 
+    @app.route("/openapi.json", methods=["GET"])
+    def openapi(self, request):
+        """This server's OpenAPI 3.0.3 document."""
+        return json_response(request, OPENAPI)
+
     @app.route("/players", methods=["POST"])
     async def create_player(self, request):
         """Create a character; the answer carries the secret session token for /ws?token=."""
+        wait = self.limiter.hit(("create_player", client_address(request)), REST_RULES["create_player"])
+        if wait:
+            raise ApiError(429, "rate limited", retryInMs=wait)
         body = read_json(request)
         name = body.get("name")
         if not isinstance(name, str) or not clean_name(name):
             raise ApiError(400, "name required")
-        if len(name) > 200:
-            raise ApiError(400, "name too long (at most 24 characters)")
+        if len(name) > 200 or len(clean_name(name, 200)) > TEXT_NAME:
+            raise ApiError(400, f"name too long (at most {TEXT_NAME} characters)")
         job = body.get("job", "novice")
         if not isinstance(job, str) or job.strip().lower() not in JOBS:
             raise ApiError(400, f"invalid job (must be one of: {', '.join(JOBS)})")
-        wait = self.limiter.hit(("create_player", client_address(request)), REST_RULES["create_player"])
-        if wait:
-            raise ApiError(429, "rate limited", retryInMs=wait)
         player_id, token = self.mint.player_id(), self.mint.session_token()
         try:
             result = await self.game.request(

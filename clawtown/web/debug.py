@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import secrets
 
+from ..engine.game import Busy
 from ..sim import commands as c
 from .jsonapi import ApiError, client_address, read_json
 
@@ -58,7 +59,10 @@ class DebugActions:
         }.get(action)
         if make is None:
             raise ApiError(404, "not found")
-        result = await self.game.request(make(body))
+        try:
+            result = await self.game.request(make(body))
+        except Busy:
+            raise ApiError(503, "server busy, try again", retryInMs=200) from None
         if not result.get("ok"):
             status = result.get("status", 400)
             error = "unknown playerId" if result.get("error") == "player not in world" else result.get("error")

@@ -27,6 +27,7 @@ ABUSE_WINDOW_MS = 10_000
 
 REST_RULES: dict[str, Rule] = {
     "create_player": Rule(6000, 10),
+    "join_codes": Rule(2000, 5),
 }
 
 

@@ -22,9 +22,11 @@ class NoCacheFile(File):
         return super().render_GET(request)
 
 
-def build_root(api, health, ws_factory) -> Resource:
+def build_root(api, health, ws_factory, skill=None) -> Resource:
     root = NoCacheFile(STATIC_DIR)
     root.indexNames = ["index.html"]
+    if skill is not None:
+        root.putChild(b"skill.md", skill)
     root.putChild(b"api", api.app.resource())
     root.putChild(b"health", health.app.resource())
     root.putChild(b"ws", WebSocketResource(ws_factory))

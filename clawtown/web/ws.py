@@ -15,7 +15,7 @@ from twisted.python import log
 from ..engine.ids import hash_secret
 from ..sim import commands as c
 from ..wire.inbound import MAX_FRAME_BYTES, CommandBuilder, WireError, decode_frame
-from .limits import ABUSE_LIMIT, ABUSE_WINDOW_MS, ws_rule
+from .limits import ABUSE_LIMIT, ABUSE_WINDOW_MS, WS_RULES, ws_rule
 
 CLOSE_AUTH = 4001
 CLOSE_ABUSE = 4008
@@ -78,11 +78,12 @@ class GameProtocol(WebSocketServerProtocol):
             self._refused(exc.code, exc.message, seq)
             return
         if not factory.game.submit(command):
-            self._refused("busy", "server busy, command dropped; try again", seq, retry=100)
+            self._error("busy", "server busy, command dropped; try again", seq, retry=100)
 
     def onClose(self, wasClean, code, reason):
         if self.conn is not None:
             last = self.factory.sessions.close(self.conn)
+            self.factory.limiter.discard(*((self.conn.id, cls) for cls in WS_RULES))  # else kept till evicted
             if last:
                 self.factory.game.submit(c.Disconnect(player_id=self.conn.player_id))
             self.conn = None

@@ -11,7 +11,6 @@ from ..sim.items import CATALOG, EQUIP_SLOTS
 from ..sim.model import Drop, Monster, Player
 
 
-
 def player_entity(p: Player) -> dict:
     return {
         "id": p.id, "k": "p", "name": p.name, "x": round(p.x), "y": round(p.y), "f": p.facing,

@@ -1,5 +1,7 @@
 """Spells, cooldowns, kills, shared XP, monsters fighting back, knock-outs and respawns."""
 
+import math
+
 import pytest
 
 from clawtown.sim import commands as c
@@ -8,7 +10,7 @@ from clawtown.sim.constants import (
     CAST_COOLDOWN_MS, FIREBALL_RADIUS, FLURRY_COOLDOWN_MS, GROUND_CAST_RANGE, HAIL_RADIUS, KNOCKOUT_MS,
     MELEE_REACH, PARTY_SHARE_PX,
 )
-from clawtown.sim.events import ChatLine, Relocated
+from clawtown.sim.events import Fx, Result
 from clawtown.sim.maps import MAPS
 
 X, Y = 480.0, 288.0
@@ -20,7 +22,6 @@ def cast(s, pid, spell="signature", x=None, y=None):
 
 def casts_same_tick(s, *specs):
     """Several casts applied in one tick; returns their results in order."""
-    from clawtown.sim.events import Result
     cmds = [c.Cast(player_id=pid, spell=spell, x=x, y=y, ref=("cast", i)) for i, (pid, spell, x, y) in
             enumerate(specs)]
     out = s.step(*cmds)
@@ -133,6 +134,7 @@ def test_arrow_damage_is_at_least_two(arena):
     p.facing = "down"
     m = arena.monster(X, Y + 100)
     assert cast(arena, "p_a", "arrow")["dmg"] == 2
+    assert m.max_hp - m.hp == 2
 
 
 # ---- cleave / flurry ---------------------------------------------------------------------
@@ -167,7 +169,7 @@ def test_flurry_stops_when_the_target_dies(arena):
     arena.add_player("p_a", x=X, y=Y)
     m = arena.monster(X + 30, Y, hp=2)
     res = cast(arena, "p_a", "flurry")
-    assert res["hits"] == 1 and res["alive"] is False
+    assert res["hits"] == 1 and res["alive"] is False and not m.alive
 
 
 # ---- cooldown ----------------------------------------------------------------------------
@@ -329,8 +331,7 @@ def test_monsters_hit_back_after_being_hit(arena):
     arena.advance_ms(3000)
     assert p.hp < p.max_hp
     assert abs(m.x - p.x) < 60  # it walked up to the player
-    assert any(e.type == "hurt" and e.payload["target"] == "p_a" for e in arena.events
-               if type(e).__name__ == "Fx")
+    assert any(isinstance(e, Fx) and e.type == "hurt" and e.payload["target"] == "p_a" for e in arena.events)
 
 
 def test_map_elites_are_aggressive(sim):
@@ -436,3 +437,36 @@ def test_summoned_elite_does_not_respawn_but_slimes_do(sim):
     sim.advance_ms(60_000)
     assert elite.id not in inst.monsters
     assert not any(e.text == "King Poring returned." for e in sim.chats())
+
+
+def test_a_knocked_out_player_stays_at_zero_hp_until_waking(arena):
+    from clawtown.sim.progression import add_item
+    p = arena.add_player("p_a", x=X, y=Y)
+    m = arena.monster(X + 20, Y)
+    hurt_player(arena.world, arena.inst(), m, p, 999)
+    assert arena.do(c.AllocStat(player_id="p_a", stat="vit", n=2))["ok"]
+    add_item(arena.world, p, "armor_2")
+    arena.do(c.Equip(player_id="p_a", item="armor_2"))
+    assert p.hp == 0 and not p.alive
+    arena.advance_ms(KNOCKOUT_MS)
+    assert p.alive and p.hp == p.max_hp == 30 + 6 + 10
+
+
+def test_an_elite_lured_past_its_leash_goes_home_and_fights_again(sim):
+    from clawtown.sim.monsters import LEASH_PX
+    p = sim.add_player("p_a")
+    p.base["vit"] = 99
+    p.recompute_max_hp()
+    spawn = next(s for s in MAPS["meadow"].monsters if s.kind == "elite")
+    sim.world.transfer(p, "meadow", spawn.x - 100, spawn.y)
+    sim.step()
+    m = sim.inst("meadow#1").monsters[spawn.key]
+    assert m.target == "p_a"
+    sim.do(c.SetGoal(player_id="p_a", x=spawn.x - 800, y=spawn.y))  # run; it gives up at its leash
+    sim.run_until(lambda: m.target is None, max_ms=30_000)
+    assert math.dist((m.x, m.y), m.home) >= LEASH_PX - 5
+    sim.run_until(lambda: (m.x, m.y) == m.home, max_ms=30_000)  # and walks back to its post
+    sim.put(p, m.x - 30, m.y)
+    hp = p.hp
+    sim.advance_ms(3000)
+    assert p.hp < hp  # aggressive again at home

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
@@ -83,12 +84,47 @@ class WorldMachine(RuleBasedStateMachine):
         x, y = aim if aim else (None, None)
         self.step(c.Cast(player_id=pid, spell=spell, x=x, y=y))
 
-    @rule(pid=pids, item=st.sampled_from(ITEMS + ["nothing"]))
-    def equip(self, pid, item):
+    @rule(pid=pids, data=st.data())
+    def equip(self, pid, data):
         p = self.player(pid)
-        if p is not None and p.inventory and item == "nothing":
-            item = p.inventory[-1]["uid"]  # by uid
-        self.step(c.Equip(player_id=pid, item=item))
+        choices = ITEMS + ["nothing"]
+        if p is not None and p.inventory:  # mostly something the player owns, by uid or by item id
+            choices = [r["uid"] for r in p.inventory] + [r["itemId"] for r in p.inventory] + ["nothing"]
+        self.step(c.Equip(player_id=pid, item=data.draw(st.sampled_from(choices))))
+
+    @rule(pid=pids, spell=st.sampled_from([*SPELLS, "job"]), walk=st.integers(0, 80), casts=st.integers(1, 12))
+    def hunt(self, pid, spell, walk, casts):
+        """Walk toward the nearest monster, then cast at it a few times."""
+        p = self.player(pid)
+        if p is None:
+            return
+        inst = self.world.instance_of(p)
+        alive = [m for m in inst.monsters.values() if m.alive]
+        if not alive:
+            self.step()
+            return
+        m = min(alive, key=lambda m: ((m.x - p.x) ** 2 + (m.y - p.y) ** 2, m.id))
+        self.step(c.SetGoal(player_id=pid, x=m.x, y=m.y))
+        for _ in range(walk):
+            self.step()
+        for _ in range(casts):
+            p.facing = "right" if m.x > p.x else "left"
+            self.step(c.Cast(player_id=pid, spell=spell, x=m.x, y=m.y))
+            for _ in range(14):
+                self.step()
+
+    @rule(pid=pids)
+    def take_portal(self, pid):
+        p = self.player(pid)
+        if p is None or not p.alive:
+            return
+        portal = MAPS[p.map_id].portals[0]
+        self.step(c.SetGoal(player_id=pid, x=portal.x, y=portal.y))
+        start = p.map_id
+        for _ in range(400):
+            if p.map_id != start or p.goal is None:
+                break
+            self.step()
 
     @rule(pid=pids, slot=st.sampled_from([*EQUIP_SLOTS, "hat"]))
     def unequip(self, pid, slot):
@@ -102,7 +138,7 @@ class WorldMachine(RuleBasedStateMachine):
     def craft(self, pid, recipe):
         self.step(c.Craft(player_id=pid, recipe=recipe))
 
-    @rule(pid=pids, item=st.sampled_from(ITEMS), qty=st.integers(1, 4))
+    @rule(pid=pids, item=st.sampled_from(ITEMS + ["jelly"] * 6), qty=st.integers(1, 4))
     def grant(self, pid, item, qty):
         """What the test-mode grant-item helper does."""
         p = self.player(pid)
@@ -180,6 +216,11 @@ class WorldMachine(RuleBasedStateMachine):
             self.parked[pid] = p.to_record()
             self.step(c.Park(player_id=pid))
 
+    @rule(pid=pids)
+    def disconnect(self, pid):
+        """Offline characters may be parked by the world itself after a long idle time."""
+        self.step(c.Disconnect(player_id=pid))
+
     @rule(pid=pids, online=st.booleans())
     def activate(self, pid, online):
         self.step(c.Activate(player_id=pid, record=self.parked.pop(pid, None), online=online))
@@ -214,7 +255,8 @@ class WorldMachine(RuleBasedStateMachine):
     @invariant()
     def items_are_never_duplicated(self):
         uids = [r["uid"] for p in self.world.players.values() for r in p.inventory]
-        uids += [r["uid"] for rec in self.parked.values() for r in rec["inventory"]]
+        parked = {**self.parked, **getattr(self.world, "parked", {})}  # records out of the world
+        uids += [r["uid"] for rec in parked.values() for r in rec["inventory"]]
         assert len(uids) == len(set(uids)), "an inventory uid appears twice"
 
     @invariant()
@@ -238,6 +280,7 @@ class WorldMachine(RuleBasedStateMachine):
             assert grid_ids == set(inst.players) | set(inst.monsters) | set(inst.drops)
         assert set(where) == set(self.world.players) and all(n == 1 for n in where.values())
         assert not set(self.parked) & set(self.world.players)
+        assert not set(getattr(self.world, "parked", {})) & set(self.world.players)
 
     @invariant()
     def parties_are_consistent(self):
@@ -262,3 +305,5 @@ WorldMachine.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 TestWorldInvariants = WorldMachine.TestCase
+if _examples:  # a long run must not trip the suite's per-test timeout
+    TestWorldInvariants.pytestmark = [pytest.mark.timeout(0)]

@@ -112,13 +112,12 @@ def test_stackables_merge_and_gear_gets_one_row_each(arena):
     assert len({r["uid"] for r in p.inventory}) == 3
 
 
-def test_others_nearby_do_not_pick_up_without_moving(arena):
+def test_a_player_standing_on_loot_picks_it_up_within_a_few_ticks(arena):
     p = arena.add_player("p_a", x=X, y=Y)
+    other = arena.add_player("p_b", x=X + 200, y=Y)
     arena.inst().add_drop("jelly", 1, X, Y, arena.now + 10_000)
     arena.ticks(5)
-    assert p.count("jelly") == 0  # pickup happens when a player moves onto loot
-    arena.do(c.Move(player_id="p_a", dx=0, dy=1))
-    assert p.count("jelly") == 1
+    assert p.count("jelly") == 1 and other.count("jelly") == 0
 
 
 # ---- crafting ------------------------------------------------------------------------------
@@ -256,3 +255,24 @@ def test_linked_crafting_auto_equips(arena):
     res = arena.do(c.Craft(player_id="p_a"))
     slot = CATALOG[res["itemId"]].slot
     assert p.find_row(p.equipment[slot])["itemId"] == res["itemId"]
+
+
+def test_re_equipping_armor_does_not_heal(arena):
+    """Taking off and putting on HP gear moves HP with max HP both ways: no free healing."""
+    p = arena.add_player("p_a")
+    add_item(arena.world, p, "armor_2")
+    p.hp = 5
+    for _ in range(3):
+        arena.do(c.Equip(player_id="p_a", item="armor_2"))
+        assert (p.hp, p.max_hp) == (15, 40)
+        arena.do(c.Unequip(player_id="p_a", slot="armor"))
+        assert (p.hp, p.max_hp) == (5, 30)
+
+
+def test_removing_hp_gear_never_knocks_out(arena):
+    p = arena.add_player("p_a")
+    add_item(arena.world, p, "armor_2")
+    arena.do(c.Equip(player_id="p_a", item="armor_2"))
+    p.hp = 4
+    arena.do(c.Unequip(player_id="p_a", slot="armor"))
+    assert p.hp == 1 and p.alive and p.max_hp == 30

@@ -6,8 +6,10 @@ import pytest
 
 from clawtown.sim import commands as c
 from clawtown.sim.constants import MOVE_GATE_MS, STEP_PX, TILE, WALK_PX_PER_TICK
-from clawtown.sim.events import Relocated, Result
+from clawtown.sim.events import Result
 from clawtown.sim.maps import MAPS
+
+from .conftest import Sim
 
 
 def move(s, pid, dx, dy, dt=50):
@@ -128,7 +130,6 @@ def test_every_portal_is_reachable_and_lands_outside_portals():
 
 
 def test_channels_open_when_full_and_fill_the_least_full():
-    from .conftest import Sim
     s = Sim(seed=3, instance_cap=2)
     for pid in ("p_1", "p_2"):
         s.add_player(pid)
@@ -149,8 +150,7 @@ def test_channels_open_when_full_and_fill_the_least_full():
     assert s.do(c.ChangeChannel(player_id="p_5", channel=9))["status"] == 404
 
 
-def test_empty_extra_channels_close(sim):
-    from .conftest import Sim
+def test_empty_extra_channels_close():
     s = Sim(seed=3, instance_cap=1)
     s.add_player("p_1")
     s.add_player("p_2")

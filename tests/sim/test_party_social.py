@@ -3,8 +3,6 @@ board, intents, thoughts, nearby notes)."""
 
 import math
 
-import pytest
-
 from clawtown.sim import commands as c
 from clawtown.sim.constants import (
     BOARD_KEEP, CHAT_GAP_MS, NEARBY_PAIR_MS, NEARBY_PLAYER_MS, PARTY_CODE_TTL_MS, SUMMON_COOLDOWN_MS,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -10,6 +12,7 @@ from typing import Any
 
 import pytest
 import pytest_twisted
+import sqlite_utils
 from twisted.internet import reactor
 
 from clawtown.store import (
@@ -44,6 +47,42 @@ def event(pid: str, seq: int, **extra: Any) -> dict[str, Any]:
     return {**record, **extra}
 
 
+def join_code(
+    code: str, pid: str, created: int, expires: int, revoked: int | None = None
+) -> dict[str, Any]:
+    return {
+        "code": code,
+        "playerId": pid,
+        "createdAt": created,
+        "expiresAt": expires,
+        "revokedAt": revoked,
+    }
+
+
+def token_hash(name: str) -> str:
+    return hashlib.sha256(name.encode()).hexdigest()
+
+
+def bot_link(
+    pid: str,
+    generation: int,
+    hashed: str | None,
+    linked: int | None,
+    revoked: int | None = None,
+) -> dict[str, Any]:
+    return {
+        "playerId": pid,
+        "generation": generation,
+        "tokenHash": hashed,
+        "linkedAt": linked,
+        "revokedAt": revoked,
+    }
+
+
+def codes(store: Store, pid: str | None = None, now: int | None = None) -> list[str]:
+    return [record["code"] for record in store.list_join_codes(pid, now)]
+
+
 StoreFactory = Callable[..., Store]
 
 
@@ -76,6 +115,30 @@ def test_implements_the_protocol(store: Store) -> None:
     assert isinstance(store, Store)
 
 
+def test_bad_arguments_leave_join_codes_and_bot_links_alone(store: Store) -> None:
+    store.mint_join_code("EXPIRD", "p1", created_at=100, expires_at=200)
+    store.save_bot_link("p1", 0, token_hash("t"), linked_at=100)
+
+    for call in (
+        lambda: store.mint_join_code("SHORT", "p1", created_at=300, expires_at=400),
+        lambda: store.mint_join_code("NEW000", "p1", created_at=300, expires_at=300),
+        lambda: store.save_bot_link("p1", 1, "not-a-hash", linked_at=300),
+        lambda: store.revoke_bot_tokens("p1", at=-1),
+    ):
+        with pytest.raises(StoreError):
+            call()
+
+    assert codes(store) == ["EXPIRD"]  # a refused mint cleaned nothing up
+    assert store.get_bot_link("p1") == bot_link("p1", 0, token_hash("t"), 100)
+
+
+def test_the_token_never_shows_in_a_refusal(store: Store) -> None:
+    raw_token = "ct_bot_" + "s3cr3t" * 10
+    with pytest.raises(StoreError) as caught:
+        store.save_bot_link("p1", 0, raw_token, linked_at=1)
+    assert "s3cr3t" not in str(caught.value)
+
+
 def test_a_new_store_is_empty(store: Store) -> None:
     assert store.load_players() == []
     assert store.count_players() == 0
@@ -89,6 +152,14 @@ def test_a_new_store_is_empty(store: Store) -> None:
     assert store.load_board() == []
     assert store.get_meta("schema_version") == str(SCHEMA_VERSION)
     assert store.get_meta("anything") is None
+    assert store.get_join_code("ABC123") is None
+    assert store.list_join_codes() == []
+    assert store.list_join_codes("p1", now=0) == []
+    assert store.revoke_join_code("ABC123", at=1) is False
+    assert store.purge_join_codes(now=1) == 0
+    assert store.get_bot_link("p1") is None
+    assert store.find_bot_link(token_hash("t")) is None
+    assert store.prune_all_events(keep_last=0) == 0
 
 
 def test_players_round_trip_whole_records(store: Store) -> None:
@@ -257,6 +328,224 @@ def test_schema_version_cannot_be_set_by_hand(store: Store) -> None:
     assert store.get_meta("schema_version") == str(SCHEMA_VERSION)
 
 
+def test_prune_all_events_keeps_the_newest_of_every_player(store: Store) -> None:
+    store.save_batch(events=[event("p1", seq) for seq in range(1, 11)])
+    store.save_batch(events=[event("p2", seq) for seq in (5, 7, 9)])
+    store.save_batch(events=[event("p3", seq) for seq in range(1, 5)])
+
+    assert store.prune_all_events(keep_last=3) == 7 + 0 + 1
+    assert [e["id"] for e in store.list_events("p1")] == [8, 9, 10]
+    assert [e["id"] for e in store.list_events("p2")] == [5, 7, 9]
+    assert [e["id"] for e in store.list_events("p3")] == [2, 3, 4]
+    assert store.prune_all_events(keep_last=3) == 0
+    assert store.prune_all_events(keep_last=1) == 2 + 2 + 2
+    assert [store.oldest_event_seq(p) for p in ("p1", "p2", "p3")] == [10, 9, 4]
+    assert store.prune_all_events(keep_last=0) == 3
+    assert store.newest_event_seq("p1") is None
+
+
+def test_prune_all_events_keeps_1000_by_default(store: Store) -> None:
+    store.save_batch(events=[event(p, seq) for p in ("p1", "p2") for seq in range(1, 1004)])
+    store.save_batch(events=[event("p3", 1)])
+
+    assert store.prune_all_events() == 6
+    assert [store.oldest_event_seq(p) for p in ("p1", "p2", "p3")] == [4, 4, 1]
+    assert store.newest_event_seq("p2") == 1003
+
+
+def test_mint_join_code_stores_and_returns_the_record(store: Store) -> None:
+    minted = store.mint_join_code("ABC123", "p1", created_at=1000, expires_at=61_000)
+
+    assert minted == join_code("ABC123", "p1", 1000, 61_000)
+    assert store.get_join_code("ABC123") == minted
+    assert store.list_join_codes() == [minted]
+    assert store.list_join_codes("p1", now=60_999) == [minted]
+    assert store.get_join_code("abc123") is None  # codes are compared exactly
+    assert store.get_join_code("ABC1234") is None  # looking up any text is fine
+    assert store.revoke_join_code("ABC12", at=1) is False
+
+
+def test_a_join_code_collision_changes_nothing(store: Store) -> None:
+    store.mint_join_code("AAAAAA", "p1", created_at=100, expires_at=200)
+    store.mint_join_code("BBBBBB", "p2", created_at=100, expires_at=200)
+    store.revoke_join_code("BBBBBB", at=150)
+
+    # another player's live code, and the player's own expired or revoked code (still
+    # stored until purged) all collide, before any of the player's codes is cleaned up
+    for code, pid in (("AAAAAA", "p2"), ("AAAAAA", "p1"), ("BBBBBB", "p2")):
+        with pytest.raises(StoreError, match="^join code collision$"):
+            store.mint_join_code(code, pid, created_at=500, expires_at=900)
+
+    assert store.list_join_codes() == [
+        join_code("AAAAAA", "p1", 100, 200),
+        join_code("BBBBBB", "p2", 100, 200, revoked=150),
+    ]
+    # the caller retries with a new code
+    assert store.mint_join_code("CCCCCC", "p2", created_at=500, expires_at=900)
+    assert codes(store) == ["AAAAAA", "CCCCCC"]
+
+
+def test_minting_drops_the_players_expired_and_revoked_codes(store: Store) -> None:
+    store.mint_join_code("EXPIRD", "p1", created_at=100, expires_at=500)
+    store.mint_join_code("REVOKD", "p1", created_at=200, expires_at=9000)
+    store.mint_join_code("LIVE01", "p1", created_at=300, expires_at=501)
+    store.mint_join_code("OTHERS", "p2", created_at=100, expires_at=500)
+    store.revoke_join_code("REVOKD", at=400)
+
+    store.mint_join_code("NEW001", "p1", created_at=500, expires_at=9000)
+
+    # expires_at == created_at counts as expired; other players' codes are left alone
+    assert codes(store) == ["OTHERS", "LIVE01", "NEW001"]
+
+
+def test_minting_evicts_the_oldest_live_codes_beyond_max_live(store: Store) -> None:
+    for code, created in (("E", 30), ("D", 20), ("B", 10), ("A", 10), ("C", 20)):
+        store.mint_join_code(code * 6, "p1", created_at=created, expires_at=10_000)
+    store.mint_join_code("ZZZZZZ", "p2", created_at=1, expires_at=10_000)
+    assert codes(store, "p1") == ["AAAAAA", "BBBBBB", "CCCCCC", "DDDDDD", "EEEEEE"]
+
+    store.mint_join_code("FFFFFF", "p1", created_at=40, expires_at=10_000)  # max_live=5
+    assert codes(store, "p1") == ["BBBBBB", "CCCCCC", "DDDDDD", "EEEEEE", "FFFFFF"]
+
+    store.mint_join_code("GGGGGG", "p1", created_at=50, expires_at=10_000, max_live=2)
+    assert codes(store, "p1") == ["FFFFFF", "GGGGGG"]
+
+    store.mint_join_code("HHHHHH", "p1", created_at=60, expires_at=10_000, max_live=1)
+    assert codes(store, "p1") == ["HHHHHH"]
+    assert codes(store, "p2") == ["ZZZZZZ"]  # never touched
+
+
+def test_evicted_room_counts_only_live_codes(store: Store) -> None:
+    for i in range(4):
+        store.mint_join_code(f"LIVE0{i}", "p1", created_at=100 + i, expires_at=10_000)
+    store.mint_join_code("SHORT0", "p1", created_at=104, expires_at=150)
+
+    store.mint_join_code("NEW000", "p1", created_at=200, expires_at=10_000)
+
+    # the expired code made the room: no live code was evicted
+    assert codes(store, "p1") == ["LIVE00", "LIVE01", "LIVE02", "LIVE03", "NEW000"]
+
+
+def test_list_join_codes_filters_by_player_and_liveness(store: Store) -> None:
+    store.mint_join_code("P1LATE", "p1", created_at=300, expires_at=1000)
+    store.mint_join_code("P2CODE", "p2", created_at=200, expires_at=1000)
+    store.mint_join_code("P1SOON", "p1", created_at=100, expires_at=500)
+    store.mint_join_code("P1GONE", "p1", created_at=100, expires_at=1000)
+    store.revoke_join_code("P1GONE", at=150)
+
+    assert codes(store) == ["P1GONE", "P1SOON", "P2CODE", "P1LATE"]
+    assert codes(store, "p1") == ["P1GONE", "P1SOON", "P1LATE"]
+    assert codes(store, now=499) == ["P1SOON", "P2CODE", "P1LATE"]
+    assert codes(store, "p1", now=500) == ["P1LATE"]  # expires_at == now is expired
+    assert codes(store, now=1000) == []
+    assert codes(store, "p3") == []
+    # the record is kept, whatever its state, until purged
+    assert store.get_join_code("P1GONE") == join_code("P1GONE", "p1", 100, 1000, revoked=150)
+    assert store.get_join_code("P1SOON") == join_code("P1SOON", "p1", 100, 500)
+
+
+def test_revoke_join_code_reports_whether_it_revoked(store: Store) -> None:
+    store.mint_join_code("ABC123", "p1", created_at=100, expires_at=200)
+
+    assert store.revoke_join_code("ABC123", at=300) is True  # expired codes too
+    assert store.get_join_code("ABC123") == join_code("ABC123", "p1", 100, 200, revoked=300)
+    assert store.revoke_join_code("ABC123", at=400) is False  # the first revocation stays
+    assert store.get_join_code("ABC123")["revokedAt"] == 300
+    assert store.revoke_join_code("NOSUCH", at=400) is False
+    assert store.get_join_code("NOSUCH") is None
+
+
+def test_purge_join_codes_deletes_expired_and_revoked_ones(store: Store) -> None:
+    store.mint_join_code("OLD000", "p1", created_at=100, expires_at=200)
+    store.mint_join_code("EDGE00", "p2", created_at=100, expires_at=300)
+    store.mint_join_code("REVOKD", "p2", created_at=100, expires_at=9000)
+    store.mint_join_code("LIVE00", "p1", created_at=100, expires_at=301)
+    store.revoke_join_code("REVOKD", at=150)
+
+    assert store.purge_join_codes(now=300) == 3
+    assert codes(store) == ["LIVE00"]
+    assert store.purge_join_codes(now=300) == 0
+    # a purged code may be minted again
+    assert store.mint_join_code("OLD000", "p2", created_at=400, expires_at=500)
+
+
+def test_bot_links_are_saved_found_and_replaced(store: Store) -> None:
+    first, second = token_hash("gen0"), token_hash("gen0-rotated")
+
+    assert store.save_bot_link("p1", 0, first, linked_at=100) == bot_link("p1", 0, first, 100)
+    assert store.get_bot_link("p1") == bot_link("p1", 0, first, 100)
+    assert store.find_bot_link(first) == bot_link("p1", 0, first, 100)
+    assert store.get_bot_link("p2") is None
+
+    # the same generation may be saved again (the same player may keep its hash)
+    store.save_bot_link("p1", 0, first, linked_at=150)
+    assert store.save_bot_link("p1", 0, second, linked_at=200) == bot_link("p1", 0, second, 200)
+    assert store.find_bot_link(first) is None
+    assert store.find_bot_link(second) == bot_link("p1", 0, second, 200)
+    store.save_bot_link("p1", 3, first, linked_at=300)  # a newer generation is fine
+    assert store.get_bot_link("p1") == bot_link("p1", 3, first, 300)
+
+
+def test_a_stale_generation_is_refused(store: Store) -> None:
+    store.save_bot_link("p1", 2, token_hash("gen2"), linked_at=100)
+
+    with pytest.raises(StoreError, match="stale bot link for player 'p1': generation 1 is older"):
+        store.save_bot_link("p1", 1, token_hash("gen1"), linked_at=200)
+    assert store.get_bot_link("p1") == bot_link("p1", 2, token_hash("gen2"), 100)
+    assert store.find_bot_link(token_hash("gen1")) is None
+
+
+def test_a_token_hash_belongs_to_one_player(store: Store) -> None:
+    shared = token_hash("shared")
+    store.save_bot_link("p1", 0, shared, linked_at=100)
+
+    with pytest.raises(StoreError, match="^token_hash is already linked to another player$"):
+        store.save_bot_link("p2", 0, shared, linked_at=200)
+    assert store.get_bot_link("p2") is None
+    assert store.find_bot_link(shared) == bot_link("p1", 0, shared, 100)
+
+
+def test_revoking_bot_tokens_bumps_the_generation(store: Store) -> None:
+    old = token_hash("gen0")
+    store.save_bot_link("p1", 0, old, linked_at=100)
+
+    assert store.revoke_bot_tokens("p1", at=200) == 1
+    assert store.get_bot_link("p1") == bot_link("p1", 1, None, 100, revoked=200)
+    assert store.find_bot_link(old) is None
+    assert store.revoke_bot_tokens("p1", at=300) == 2
+    assert store.get_bot_link("p1") == bot_link("p1", 2, None, 100, revoked=300)
+
+    # a writer still on an older generation cannot bring a token back
+    with pytest.raises(StoreError, match="stale bot link"):
+        store.save_bot_link("p1", 1, old, linked_at=400)
+    assert store.find_bot_link(old) is None
+
+    new = token_hash("gen2")
+    assert store.save_bot_link("p1", 2, new, linked_at=500) == bot_link(
+        "p1", 2, new, 500, revoked=300
+    )
+    assert store.find_bot_link(new)["generation"] == 2
+
+
+def test_revoking_an_unknown_players_tokens_starts_at_generation_1(store: Store) -> None:
+    assert store.revoke_bot_tokens("p1", at=100) == 1
+    assert store.revoke_bot_tokens("p2", at=200) == 1  # many links may hold no hash
+
+    assert store.get_bot_link("p1") == bot_link("p1", 1, None, None, revoked=100)
+    assert store.get_bot_link("p2") == bot_link("p2", 1, None, None, revoked=200)
+    with pytest.raises(StoreError, match="stale bot link"):
+        store.save_bot_link("p1", 0, token_hash("gen0"), linked_at=300)
+
+
+def test_the_bot_generation_cannot_overflow(store: Store) -> None:
+    top = 2**63 - 1
+    store.save_bot_link("p1", top, token_hash("top"), linked_at=100)
+
+    with pytest.raises(StoreError, match="generation of player 'p1' cannot go higher"):
+        store.revoke_bot_tokens("p1", at=200)
+    assert store.get_bot_link("p1") == bot_link("p1", top, token_hash("top"), 100)
+
+
 def test_one_bad_item_rejects_the_whole_batch(store: Store) -> None:
     store.save_batch(players=[player("p1", level=1)], parties=[{"id": "old"}])
 
@@ -316,6 +605,39 @@ def test_bad_input_raises_a_clear_store_error(
         (lambda s: s.load_board(limit=0), "limit must be between 1"),
         (lambda s: s.set_meta("k", 1), "meta value for 'k' must be a string"),
         (lambda s: s.get_meta(""), "meta key must not be empty"),
+        (lambda s: s.prune_all_events(keep_last=-1), "keep_last must be between 0"),
+        (lambda s: s.prune_all_events(keep_last="5"), "keep_last must be an integer"),
+        (lambda s: s.mint_join_code(123456, "p1", 1, 2), "code must be a string, got int"),
+        (lambda s: s.mint_join_code("", "p1", 1, 2), "code must not be empty"),
+        (lambda s: s.mint_join_code("ABC12", "p1", 1, 2), "code must be 6 characters long, got 5"),
+        (lambda s: s.mint_join_code("ABC1234", "p1", 1, 2), "must be 6 characters long, got 7"),
+        (lambda s: s.mint_join_code("ABC123", "", 1, 2), "player_id must not be empty"),
+        (lambda s: s.mint_join_code("ABC123", None, 1, 2), "player_id must be a string"),
+        (lambda s: s.mint_join_code("ABC123", "p1", 1.0, 2), "created_at must be an integer"),
+        (lambda s: s.mint_join_code("ABC123", "p1", -1, 2), "created_at must be between 0"),
+        (lambda s: s.mint_join_code("ABC123", "p1", 1, True), "expires_at must be an integer"),
+        (lambda s: s.mint_join_code("ABC123", "p1", 5, 5), r"expires_at \(5\) must be after"),
+        (lambda s: s.mint_join_code("ABC123", "p1", 1, 2, max_live=0), "max_live must be betw"),
+        (lambda s: s.get_join_code(""), "code must not be empty"),
+        (lambda s: s.get_join_code(None), "code must be a string"),
+        (lambda s: s.list_join_codes(player_id=""), "player_id must not be empty"),
+        (lambda s: s.list_join_codes(now="now"), "now must be an integer"),
+        (lambda s: s.revoke_join_code(b"ABC123", 1), "code must be a string, got bytes"),
+        (lambda s: s.revoke_join_code("ABC123", None), "at must be an integer"),
+        (lambda s: s.purge_join_codes(None), "now must be an integer"),
+        (lambda s: s.purge_join_codes(-5), "now must be between 0"),
+        (lambda s: s.get_bot_link(""), "player_id must not be empty"),
+        (lambda s: s.find_bot_link(""), "token_hash must not be empty"),
+        (lambda s: s.find_bot_link("raw-token"), "token_hash must be a SHA-256 hex digest"),
+        (lambda s: s.find_bot_link(token_hash("t").upper()), "token_hash must be a SHA-256"),
+        (lambda s: s.save_bot_link("", 0, token_hash("t"), 1), "player_id must not be empty"),
+        (lambda s: s.save_bot_link("p1", -1, token_hash("t"), 1), "generation must be between 0"),
+        (lambda s: s.save_bot_link("p1", "1", token_hash("t"), 1), "generation must be an int"),
+        (lambda s: s.save_bot_link("p1", 0, None, 1), "token_hash must be a string"),
+        (lambda s: s.save_bot_link("p1", 0, "ab" * 31 + "g0", 1), "token_hash must be a SHA"),
+        (lambda s: s.save_bot_link("p1", 0, token_hash("t"), None), "linked_at must be an int"),
+        (lambda s: s.revoke_bot_tokens("", 1), "player_id must not be empty"),
+        (lambda s: s.revoke_bot_tokens("p1", 1.5), "at must be an integer"),
     ],
 )
 def test_bad_arguments_raise_a_clear_store_error(
@@ -333,6 +655,20 @@ def test_a_closed_store_refuses_work(store: Store) -> None:
         store.load_players()
     with pytest.raises(StoreError):
         store.save_batch(players=[player("p1")])
+    for call in (
+        lambda: store.prune_all_events(),
+        lambda: store.mint_join_code("ABC123", "p1", 1, 2),
+        lambda: store.get_join_code("ABC123"),
+        lambda: store.list_join_codes(),
+        lambda: store.revoke_join_code("ABC123", 1),
+        lambda: store.purge_join_codes(1),
+        lambda: store.get_bot_link("p1"),
+        lambda: store.save_bot_link("p1", 0, token_hash("t"), 1),
+        lambda: store.find_bot_link(token_hash("t")),
+        lambda: store.revoke_bot_tokens("p1", 1),
+    ):
+        with pytest.raises(StoreError):
+            call()
 
 
 # ---------------------------------------------------------------- sqlite only
@@ -463,24 +799,139 @@ def test_sqlite_rolls_back_a_batch_that_fails_inside_the_database(data_dir: Path
 def test_appending_a_migration_upgrades_an_existing_database(data_dir: Path) -> None:
     open_store(data_dir).close()
 
-    def m002_join_codes(db: Any) -> None:
-        db["join_codes"].create({"code": str, "expires_at": int}, pk="code")
+    def m_next_scratch(db: Any) -> None:
+        db["scratch"].create({"key": str, "at": int}, pk="key")
 
-    def m003_broken(db: Any) -> None:
+    def m_then_broken(db: Any) -> None:
         db["tokens"].create({"hash": str}, pk="hash")
         db.execute("SELECT * FROM no_such_table")
 
+    broken_version = SCHEMA_VERSION + 2
     db = SqliteStore(data_dir / "clawtown.db").db
     try:
-        with pytest.raises(StoreError, match=r"migration v3 \(m003_broken\) failed"):
-            migrate(db, (*MIGRATIONS, m002_join_codes, m003_broken))
-        # v2 committed on its own; v3 rolled back entirely
+        with pytest.raises(
+            StoreError, match=rf"migration v{broken_version} \(m_then_broken\) failed"
+        ):
+            migrate(db, (*MIGRATIONS, m_next_scratch, m_then_broken))
+        # the first one committed on its own; the broken one rolled back entirely
         assert schema_version(db) == SCHEMA_VERSION + 1
-        assert db["join_codes"].exists()
+        assert db["scratch"].exists()
         assert not db["tokens"].exists()
-        assert migrate(db, (*MIGRATIONS, m002_join_codes)) == SCHEMA_VERSION + 1
+        assert migrate(db, (*MIGRATIONS, m_next_scratch)) == SCHEMA_VERSION + 1
     finally:
         db.close()
+
+
+def v1_database(path: Path) -> None:
+    """A database as clawtown v1 (only m001 applied) left it, with a player and events."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite_utils.Database(path)
+    try:
+        assert migrate(db, MIGRATIONS[:1]) == 1
+        db["players"].insert(
+            {
+                "id": "p1",
+                "name": "Ann",
+                "name_key": "ann",
+                "session_hash": "h",
+                "updated_at": 7,
+                "data": json.dumps(player("p1", "Ann", sessionHash="h", level=4)),
+            }
+        )
+        db["events"].insert_all(
+            {
+                "player_id": "p1",
+                "seq": seq,
+                "at": 1000 + seq,
+                "kind": "xp",
+                "text": f"e{seq}",
+                "important": 0,
+                "data": None,
+            }
+            for seq in (1, 2)
+        )
+    finally:
+        db.close()
+
+
+def test_sqlite_upgrades_a_v1_database_keeping_its_data(data_dir: Path) -> None:
+    v1_database(data_dir / "clawtown.db")
+    with sqlite3.connect(data_dir / "clawtown.db") as conn:
+        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
+    assert "players" in tables and "join_codes" not in tables and "bot_links" not in tables
+
+    store = open_store(data_dir)
+    try:
+        assert schema_version(store.db) == 2 == SCHEMA_VERSION
+        assert store.get_meta("schema_version") == "2"
+        assert store.load_players() == [player("p1", "Ann", sessionHash="h", level=4)]
+        assert store.find_player_by_session_hash("h")["id"] == "p1"
+        assert [e["id"] for e in store.list_events("p1")] == [1, 2]
+        assert store.list_join_codes() == []
+        assert store.mint_join_code("ABC123", "p1", created_at=1, expires_at=2)
+        assert store.revoke_bot_tokens("p1", at=3) == 1
+    finally:
+        store.close()
+    with sqlite3.connect(data_dir / "clawtown.db") as conn:
+        rows = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+    assert rows == [("2",)]
+
+
+def test_sqlite_bot_access_tables_are_indexed(data_dir: Path) -> None:
+    store = open_store(data_dir)
+    try:
+        join_indexes = {tuple(i.columns): i.unique for i in store.db["join_codes"].indexes}
+        link_indexes = {tuple(i.columns): i.unique for i in store.db["bot_links"].indexes}
+        assert join_indexes[("player_id",)] == 0
+        assert link_indexes[("token_hash",)] == 1
+        assert store.db["join_codes"].pks == ["code"]
+        assert store.db["bot_links"].pks == ["player_id"]
+        # the unique index itself refuses a second holder, even behind the store's back
+        store.save_bot_link("p1", 0, token_hash("t"), linked_at=1)
+        with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
+            store.db.execute(
+                "INSERT INTO bot_links (player_id, generation, token_hash) VALUES ('p2', 0, ?)",
+                [token_hash("t")],
+            )
+    finally:
+        store.close()
+
+
+def test_sqlite_rolls_back_a_mint_that_fails_inside_the_database(data_dir: Path) -> None:
+    store = open_store(data_dir)
+    try:
+        for i in range(4):
+            store.mint_join_code(f"LIVE0{i}", "p1", created_at=50 + i, expires_at=9000)
+        store.mint_join_code("EXPIRD", "p1", created_at=100, expires_at=200)
+        store.db.execute(
+            "CREATE TRIGGER refuse_boom BEFORE INSERT ON join_codes WHEN NEW.code = 'BOOM00' "
+            "BEGIN SELECT RAISE(ABORT, 'boom refused'); END"
+        )
+
+        with pytest.raises(StoreError, match="mint_join_code failed: boom refused"):
+            store.mint_join_code("BOOM00", "p1", created_at=400, expires_at=9000, max_live=2)
+
+        # neither the clean-up nor the eviction happened
+        assert codes(store) == ["LIVE00", "LIVE01", "LIVE02", "LIVE03", "EXPIRD"]
+        assert not store.db.conn.in_transaction
+    finally:
+        store.close()
+
+
+def test_sqlite_prune_all_events_is_one_statement(data_dir: Path) -> None:
+    store = open_store(data_dir)
+    try:
+        store.save_batch(events=[event(f"p{p}", seq) for p in range(50) for seq in range(1, 21)])
+        statements: list[str] = []
+        store.db.conn.set_trace_callback(statements.append)
+        try:
+            assert store.prune_all_events(keep_last=5) == 50 * 15
+        finally:
+            store.db.conn.set_trace_callback(None)
+        assert [s.split()[0] for s in statements] == ["BEGIN", "DELETE", "COMMIT"]
+        assert store.oldest_event_seq("p49") == 16
+    finally:
+        store.close()
 
 
 # ---------------------------------------------------------------- runners

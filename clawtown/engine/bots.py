@@ -1,0 +1,207 @@
+"""Bot access: join codes, linking, spawning, bot-token authentication and idempotent retries.
+
+Bot tokens are derived from the server key, the player id and a link generation (see
+engine.ids.derive_bot_token); the store keeps only their SHA-256. Re-linking with a live join
+code therefore returns the same token, and revocation (a new generation) kills all of them.
+Every store call runs on the store thread through the runner.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
+
+from ..sim import commands as c
+from .ids import derive_bot_token, hash_secret
+
+JOIN_CODE_TTL_MS = 24 * 3600 * 1000
+MAX_LIVE_CODES = 5
+TOKEN_CACHE_MS = 5000
+TOKEN_CACHE_SIZE = 50_000
+IDEMPOTENCY_MS = 10 * 60 * 1000
+IDEMPOTENCY_SIZE = 20_000
+
+
+class AccessError(Exception):
+    """Refused: `status` and `message` go to the client as-is."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class BotAccess:
+    def __init__(self, game, runner, mint) -> None:
+        self.game = game
+        self.runner = runner
+        self.mint = mint
+        self.server_key: bytes | None = None
+        self._tokens: OrderedDict[str, tuple[str, int]] = OrderedDict()
+        self._done: OrderedDict[tuple, tuple[int, object]] = OrderedDict()
+
+    # ---- who is calling ----------------------------------------------------------------
+    async def player_for_bot_token(self, token: str | None) -> str:
+        if not token or len(token) > 200:
+            raise AccessError(401, "unauthorized")
+        token_hash = hash_secret(token)
+        now = self.game.now_ms()
+        cached = self._tokens.get(token_hash)
+        if cached and cached[1] > now:
+            return cached[0]
+        link = await self.runner.run(lambda store: store.find_bot_link(token_hash))
+        if link is None:
+            self._tokens.pop(token_hash, None)
+            raise AccessError(401, "unauthorized")
+        self._remember(self._tokens, token_hash, (link["playerId"], now + TOKEN_CACHE_MS), TOKEN_CACHE_SIZE)
+        return link["playerId"]
+
+    async def player_for_session(self, token: str | None) -> dict:
+        if not token or len(token) > 200:
+            raise AccessError(401, "unauthorized")
+        record = await self.runner.run(lambda store: store.find_player_by_session_hash(hash_secret(token)))
+        if record is None:
+            raise AccessError(401, "unauthorized")
+        return record
+
+    def forget_tokens_of(self, player_id: str) -> None:
+        for token_hash in [h for h, (pid, _) in self._tokens.items() if pid == player_id]:
+            del self._tokens[token_hash]
+
+    async def ensure_active(self, player_id: str):
+        """The player, in the world (a stored character is brought in, offline, if needed)."""
+        p = self.game.world.players.get(player_id)
+        if p is not None:
+            return p
+        record = await self.runner.run(lambda store: store.get_player(player_id))
+        if record is None:
+            raise AccessError(404, "player missing")
+        result = await self.game.request(lambda ref: c.Activate(player_id=player_id, record=record, online=False, ref=ref))
+        p = self.game.world.players.get(player_id)
+        if not result.get("ok") or p is None:
+            raise AccessError(404, "player missing")
+        return p
+
+    # ---- join codes, links, spawns -----------------------------------------------------
+    async def mint_join_code(self, player_id: str) -> dict:
+        now = self.game.now_ms()
+        for _ in range(8):
+            code = self.mint.code()
+            try:
+                return await self.runner.run(
+                    lambda store: store.mint_join_code(code, player_id, now, now + JOIN_CODE_TTL_MS, MAX_LIVE_CODES)
+                )
+            except Exception as exc:
+                if "collision" not in str(exc):
+                    raise
+        raise AccessError(503, "could not mint a join code, try again")
+
+    async def link(self, code: str) -> tuple[str, str]:
+        code = (code or "").strip().upper()
+        if not code or len(code) > 32:
+            raise AccessError(404, "invalid joinCode")
+        now = self.game.now_ms()
+        record = await self.runner.run(lambda store: store.get_join_code(code))
+        if record is None or record.get("revokedAt") is not None:
+            raise AccessError(404, "invalid joinCode")
+        if record["expiresAt"] <= now:
+            raise AccessError(410, "joinCode expired")
+        player_id = record["playerId"]
+        token = await self.bot_token_for(player_id)
+        await self.ensure_active(player_id)
+        await self.game.request(lambda ref: c.BotSeen(player_id=player_id, link=True, ref=ref))
+        return token, player_id
+
+    async def bot_token_for(self, player_id: str) -> str:
+        """The player's current bot token (its link row is created on first use)."""
+        now = self.game.now_ms()
+        key = self.server_key
+
+        def current(store):
+            link = store.get_bot_link(player_id)
+            generation = link["generation"] if link else 0
+            token = derive_bot_token(key, player_id, generation)
+            if link is None or link.get("tokenHash") != hash_secret(token):
+                store.save_bot_link(player_id, generation, hash_secret(token), now)
+            return token
+
+        return await self.runner.run(current)
+
+    async def spawn(self, name: str, job: str, meta: dict) -> tuple[str, str]:
+        player_id = self.mint.player_id()
+        result = await self.game.request(
+            lambda ref: c.CreatePlayer(player_id=player_id, name=name, job=job, private_meta=meta, online=False, ref=ref)
+        )
+        if not result.get("ok"):
+            raise AccessError(500, "failed to create character")
+        token = await self.bot_token_for(player_id)
+        await self.game.request(lambda ref: c.BotSeen(player_id=player_id, link=True, ref=ref))
+        return token, player_id
+
+    async def revoke(self, player_id: str) -> int:
+        at = self.game.now_ms()
+        generation = await self.runner.run(lambda store: store.revoke_bot_tokens(player_id, at))
+        self.forget_tokens_of(player_id)
+        return generation
+
+    # ---- idempotent retries ------------------------------------------------------------
+    def once(self, key: tuple | None, make_deferred) -> Deferred:
+        """Run `make_deferred()` once per key for IDEMPOTENCY_MS; retries get the first result.
+
+        A failed first attempt is forgotten, so a retry after a failure acts again.
+        """
+        if key is None:
+            return make_deferred()
+        now = self.game.now_ms()
+        entry = self._done.get(key)
+        if entry is not None and entry[0] > now:
+            return entry[1].follow()
+        outcome = _Outcome()
+        self._remember(self._done, key, (now + IDEMPOTENCY_MS, outcome), IDEMPOTENCY_SIZE)
+
+        def settle(result):
+            if isinstance(result, Failure):
+                self._done.pop(key, None)
+            outcome.settle(result)
+
+        make_deferred().addBoth(settle)
+        return outcome.follow()
+
+    @staticmethod
+    def _remember(table: OrderedDict, key, value, limit: int) -> None:
+        table[key] = value
+        table.move_to_end(key)
+        while len(table) > limit:
+            table.popitem(last=False)
+
+
+class _Outcome:
+    """The result of a first attempt, handed to every caller that asks for it."""
+
+    _PENDING = object()
+
+    def __init__(self) -> None:
+        self.result = self._PENDING
+        self.waiters: list[Deferred] = []
+
+    def settle(self, result) -> None:
+        self.result = result
+        waiters, self.waiters = self.waiters, []
+        for d in waiters:
+            self._fire(d)
+
+    def follow(self) -> Deferred:
+        d = Deferred()
+        if self.result is self._PENDING:
+            self.waiters.append(d)
+        else:
+            self._fire(d)
+        return d
+
+    def _fire(self, d: Deferred) -> None:
+        if isinstance(self.result, Failure):
+            d.errback(self.result)
+        else:
+            d.callback(self.result)
