@@ -1,11 +1,15 @@
 """Interest management: per-cell deltas of every map instance, encoded once and shared.
 
 Each sync, `AreaSync.collect(world, fx)` turns what changed in each instance into one encoded
-chunk per changed cell: entities that entered or changed (`up`; only the changed fields when the
-entity stays in its cell), ids that left (`gone`) and effects (`fx`). A client sees the cells
-within VIEW_CELLS of its own cell: it gets the deltas of cells it already saw, the full state of
-cells entering its view (`full: true`) and the list of cells that left its view (`drop`).
-Clients whose view did not change share one frame per area.
+chunk per changed cell: entities that appeared or changed (`up`: whole entities carry `k`,
+changes carry only the changed fields), compact moves (`mv`: flat [handle, x, y, ...]), ids
+that left the world (`gone`) and effects (`fx`). Entities that crossed into another cell
+("hops") are resolved per area: a client that saw the cell it left gets a compact hop, a client
+that did not gets the whole entity, and a client that no longer sees it gets its id in `out`.
+
+A client sees the cells within VIEW_CELLS of its own cell. Clients whose view did not change
+share one frame per view centre; a client whose view moved gets full state for the cells
+entering its view and the list of cells that left it (`drop`).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from ..sim.grid import cell_of
 from ..wire.views import entity_view
 
 VIEW_CELLS = 2
+POSITION_ONLY = frozenset(("x", "y"))
 
 
 def view_cells(map_def, cell: tuple[int, int]) -> frozenset:
@@ -29,27 +34,35 @@ def view_cells(map_def, cell: tuple[int, int]) -> frozenset:
 
 
 class InstanceState:
-    """What clients were last told about one instance: each entity's view and cell."""
+    """What clients were last told about one instance, and this round's encoded changes."""
 
-    __slots__ = ("sent", "cell", "deltas", "fulls", "frames")
+    __slots__ = ("sent", "cell", "handles", "next_handle", "deltas", "fulls", "frames", "hops")
 
     def __init__(self) -> None:
         self.sent: dict[str, dict] = {}
         self.cell: dict[str, tuple[int, int]] = {}
+        self.handles: dict[str, int] = {}
+        self.next_handle = 0
         self.deltas: dict[tuple[int, int], bytes] = {}
         self.fulls: dict[tuple[int, int], bytes] = {}
         self.frames: dict[tuple[int, int], bytes | None] = {}
+        self.hops: list[tuple] = []
+
+    def handle(self, eid: str) -> int:
+        h = self.handles.get(eid)
+        if h is None:
+            self.next_handle += 1
+            h = self.handles[eid] = self.next_handle
+        return h
 
 
 class AreaSync:
-    """Computes and caches the encoded per-cell chunks of one sync round."""
+    """Computes and caches the encoded per-cell chunks and per-area frames of one sync round."""
 
     def __init__(self) -> None:
         self.instances: dict[str, InstanceState] = {}
-        self.world = None
 
     def collect(self, world, fx_events: list) -> None:
-        self.world = world
         fx_by_instance: dict[str, list] = {}
         for fx in fx_events:
             fx_by_instance.setdefault(fx.instance, []).append(fx)
@@ -60,48 +73,51 @@ class AreaSync:
 
     def _collect_instance(self, inst, state: InstanceState, fxs) -> None:
         dirty, gone = inst.take_changes()
-        state.deltas, state.fulls, state.frames = {}, {}, {}
+        state.deltas, state.fulls, state.frames, state.hops = {}, {}, {}, []
         raw: dict[tuple[int, int], dict] = {}
 
         def delta(cell):
             d = raw.get(cell)
             if d is None:
-                d = raw[cell] = {"c": cell, "up": [], "gone": []}
+                d = raw[cell] = {}
             return d
 
         where = inst.grid.where
-        for eid in gone:
+        for eid in sorted(gone):
             if eid not in where and eid in state.cell:
-                delta(state.cell.pop(eid))["gone"].append(eid)
+                delta(state.cell.pop(eid)).setdefault("gone", []).append(eid)
                 state.sent.pop(eid, None)
-        for eid in dirty:
+                state.handles.pop(eid, None)
+        for eid in sorted(dirty):
             entity = inst.entity(eid)
             cur = where.get(eid)
             if entity is None or cur is None:
                 continue
             view = entity_view(entity)
+            view["h"] = state.handle(eid)
             prev_cell = state.cell.get(eid)
-            if prev_cell != cur:
-                if prev_cell is not None:
-                    delta(prev_cell)["gone"].append(eid)
-                delta(cur)["up"].append(view)
-                state.cell[eid] = cur
-            else:
-                old = state.sent.get(eid, {})
-                diff = {k: v for k, v in view.items() if old.get(k) != v}
-                if diff:
-                    diff["id"] = eid
-                    delta(cur)["up"].append(diff)
+            old = state.sent.get(eid)
             state.sent[eid] = view
+            state.cell[eid] = cur
+            if prev_cell is None or old is None:
+                delta(cur).setdefault("up", []).append(view)
+            elif prev_cell != cur:
+                state.hops.append((view["h"], eid, prev_cell, cur, view, _changed(old, view)))
+            else:
+                diff = _changed(old, view)
+                if not diff:
+                    continue
+                if diff.keys() <= POSITION_ONLY:
+                    delta(cur).setdefault("mv", []).extend((view["h"], view["x"], view["y"]))
+                else:
+                    diff["id"] = eid
+                    delta(cur).setdefault("up", []).append(diff)
         for fx in fxs:
             delta(cell_of(fx.x, fx.y)).setdefault("fx", []).append(
                 {"id": fx.id, "type": fx.type, "x": fx.x, "y": fx.y, "by": fx.by, "payload": fx.payload}
             )
         for cell, d in raw.items():
-            if not d["gone"]:
-                del d["gone"]
-            if not d["up"]:
-                del d["up"]
+            d["c"] = cell
             state.deltas[cell] = orjson.dumps(d)
 
     # ---- what one client gets ----------------------------------------------------------
@@ -120,17 +136,54 @@ class AreaSync:
         if center in state.frames:
             return state.frames[center]
         chunks = [state.deltas[c] for c in sorted(cells) if c in state.deltas]
-        frame = b'{"t":"sync","a":[' + b",".join(chunks) + b"]}" if chunks else None
+        frame = self._frame(state, chunks, had=cells, view=cells) if chunks or state.hops else None
         state.frames[center] = frame
         return frame
 
     def moved_frame(self, inst, old: frozenset, new: frozenset) -> bytes:
         """A frame for a client whose view changed: fulls for entered cells, deltas for kept ones."""
         state = self.instances[inst.key]
+        kept = old & new
         chunks = [self.full_chunk(inst, c) for c in sorted(new - old)]
-        chunks += [state.deltas[c] for c in sorted(new & old) if c in state.deltas]
-        dropped = orjson.dumps(sorted(old - new))
-        return b'{"t":"sync","a":[' + b",".join(chunks) + b'],"drop":' + dropped + b"}"
+        chunks += [state.deltas[c] for c in sorted(kept) if c in state.deltas]
+        frame = self._frame(state, chunks, had=kept, view=new, drop=sorted(old - new))
+        return frame if frame is not None else b'{"t":"sync","a":[]}'
 
     def enter_chunks(self, inst, cells: frozenset) -> list[bytes]:
         return [self.full_chunk(inst, c) for c in sorted(cells)]
+
+    def _frame(self, state: InstanceState, chunks: list[bytes], had: frozenset, view: frozenset,
+               drop: list | None = None) -> bytes | None:
+        """Join chunks and this client's resolution of the round's hops into one sync frame."""
+        hop: list = []
+        arrived: list = []
+        out: list = []
+        for h, eid, left, entered, whole, changed in state.hops:
+            if entered in view:
+                if entered not in had:
+                    continue  # a full chunk of that cell brings it
+                if left in had:
+                    hop.extend((h, whole["x"], whole["y"], entered[0], entered[1]))
+                    rest = {k: v for k, v in changed.items() if k not in POSITION_ONLY}
+                    if rest:
+                        rest["id"] = eid
+                        arrived.append({"c": entered, "up": [rest]})
+                else:
+                    arrived.append({"c": entered, "up": [whole]})
+            elif left in had:
+                out.append(eid)
+        if not (chunks or hop or arrived or out or drop):
+            return None
+        parts = [b'{"t":"sync","a":[', b",".join(chunks + [orjson.dumps(a) for a in arrived]), b"]"]
+        if hop:
+            parts.append(b',"hop":' + orjson.dumps(hop))
+        if out:
+            parts.append(b',"out":' + orjson.dumps(out))
+        if drop:
+            parts.append(b',"drop":' + orjson.dumps(drop))
+        parts.append(b"}")
+        return b"".join(parts)
+
+
+def _changed(old: dict, new: dict) -> dict:
+    return {k: v for k, v in new.items() if old.get(k) != v}

@@ -1,12 +1,14 @@
 """What one commit holds: changed players, new player events, parties and board posts.
 
-Progress (anything a player could lose) is saved at every sync; positions of players who only
-walked are checkpointed every CHECKPOINT_MS. `Batch` objects merge, so a failed commit is
-retried together with the next one and nothing is dropped.
+Progress (anything a player could lose) is saved at every sync. A player who only walked is
+saved between CHECKPOINT_MS/2 and CHECKPOINT_MS after it first moved; the delay depends on its
+id, so a crowd that starts walking together is not written all in one round. `Batch` objects
+merge, so a failed commit is retried together with the next one and nothing is dropped.
 """
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 
 from ..sim.events import Note
@@ -50,7 +52,7 @@ class BatchBuilder:
 
     def __init__(self, now_ms) -> None:
         self.now_ms = now_ms
-        self.next_checkpoint = 0
+        self.position_due: dict[str, int] = {}
 
     def build(self, world, events: list, everything: bool = False) -> tuple[Batch, set]:
         """Returns the batch and the ids of players whose progress changed (for `you` updates)."""
@@ -58,12 +60,18 @@ class BatchBuilder:
         progressed = world.progress_dirty
         world.progress_dirty = set()
         save_ids = set(progressed)
-        if everything or now >= self.next_checkpoint:
-            save_ids |= world.position_dirty
-            world.position_dirty = set()
-            self.next_checkpoint = now + CHECKPOINT_MS
+        for pid in world.position_dirty:
+            if pid not in self.position_due:
+                self.position_due[pid] = now + CHECKPOINT_MS - zlib.crc32(pid.encode()) % (CHECKPOINT_MS // 2)
+        world.position_dirty = set()
         if everything:
             save_ids |= set(world.players)
+            self.position_due.clear()
+        else:
+            due = [pid for pid, at in self.position_due.items() if at <= now or pid in save_ids]
+            for pid in due:
+                del self.position_due[pid]
+            save_ids.update(due)
         batch = Batch()
         batch.players.update(world.parked)
         for pid in save_ids:

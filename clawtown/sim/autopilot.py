@@ -7,6 +7,7 @@ in short `[BOT]` lines only its owner sees. It yields while a linked bot has act
 from __future__ import annotations
 
 import math
+import zlib
 
 from .combat import cast, living_monsters_near
 from .constants import (
@@ -44,6 +45,9 @@ def should_drive(p: Player, now: int) -> bool:
 
 def step(world, p: Player) -> None:
     now = world.now
+    if p.autopilot_next == 0:
+        # spread autopilots over the step period so they do not all think in the same tick
+        p.autopilot_next = now + zlib.crc32(p.id.encode()) % AUTOPILOT_STEP_MS
     if now < p.autopilot_next:
         return
     p.autopilot_next = now + AUTOPILOT_STEP_MS

@@ -38,7 +38,7 @@ def dist(ax: float, ay: float, bx: float, by: float) -> float:
 def living_monsters_near(inst, x: float, y: float, radius: float) -> list[tuple[float, Monster]]:
     """Alive monsters within `radius` of (x, y), nearest first (ties broken by id)."""
     found = []
-    for eid in inst.grid.near(x, y, radius):
+    for eid in inst.monster_grid.near(x, y, radius):
         m = inst.monsters.get(eid)
         if m is not None and m.alive:
             d = dist(x, y, m.x, m.y)

@@ -30,6 +30,7 @@ class Instance:
         self.monsters: dict[str, Monster] = {}
         self.drops: dict[str, Drop] = {}
         self.grid = SpatialGrid()
+        self.monster_grid = SpatialGrid()
         self.dirty: set[str] = set()
         self.gone: dict[str, tuple[int, int]] = {}
         self.fx_seq = 0
@@ -43,10 +44,12 @@ class Instance:
     def add_monster(self, m: Monster) -> None:
         self.monsters[m.id] = m
         self.grid.place(m.id, m.x, m.y)
+        self.monster_grid.place(m.id, m.x, m.y)
         self.touch(m.id)
 
     def remove_monster(self, monster_id: str) -> None:
         self.monsters.pop(monster_id, None)
+        self.monster_grid.remove(monster_id)
         self._forget(monster_id)
 
     def add_player(self, p: Player) -> None:
@@ -84,7 +87,9 @@ class Instance:
         """Record a position change: keep the grid right and mark the entity changed."""
         old = self.grid.place(entity_id, x, y)
         if old is not None:
-            self.gone[entity_id] = old
+            self.gone.setdefault(entity_id, old)
+            if entity_id in self.monsters:
+                self.monster_grid.place(entity_id, x, y)
         self.dirty.add(entity_id)
 
     def take_changes(self) -> tuple[set[str], dict[str, tuple[int, int]]]:

@@ -84,7 +84,7 @@ def pick_up_under_feet(world, inst) -> None:
 
 
 def pick_up_near(world, inst, p: Player) -> None:
-    if not p.alive:
+    if not p.alive or not inst.drops:
         return
     for eid in sorted(inst.grid.near(p.x, p.y, PICKUP_REACH)):  # set order varies between processes
         d = inst.drops.get(eid)

@@ -60,6 +60,7 @@ class World:
         self.uid_seq = 0
         self.chat_seq = 0
         self._name_index: dict[str, set[str]] = {}
+        self._where: dict[str, Instance] = {}
         self._events: list = []
         self._walked: list[Player] = []
         # what the engine persists; it takes and clears these sets
@@ -186,6 +187,7 @@ class World:
         inst = self._choose_instance(p.map_id, channel)
         p.channel = inst.channel
         inst.add_player(p)
+        self._where[p.id] = inst
         self._events.append(Relocated(p.id, None, inst.key))
 
     def _park_idle(self) -> None:
@@ -202,6 +204,7 @@ class World:
         inst = self.instances.get(self.instance_key_of(p))
         if inst is not None:
             inst.remove_player(p.id)
+        self._where.pop(p.id, None)
         self.players.pop(p.id, None)
         self._unindex_name(p)
         self.parked[p.id] = p.to_record()
@@ -230,10 +233,12 @@ class World:
                 del self.instances[key]
 
     def instance_of(self, p: Player) -> Instance:
-        return self.instances[instance_key(p.map_id, p.channel)]
+        inst = self._where.get(p.id)
+        return inst if inst is not None else self.instances[instance_key(p.map_id, p.channel)]
 
     def instance_key_of(self, p: Player) -> str:
-        return instance_key(p.map_id, p.channel)
+        inst = self._where.get(p.id)
+        return inst.key if inst is not None else instance_key(p.map_id, p.channel)
 
     def is_active(self, p: Player) -> bool:
         return p.id in self.players
@@ -252,6 +257,7 @@ class World:
         inst = self._choose_instance(map_id, channel)
         p.channel = inst.channel
         inst.add_player(p)
+        self._where[p.id] = inst
         self.walked(p)
         self.progressed(p)
         self._events.append(Relocated(p.id, old.key, inst.key))

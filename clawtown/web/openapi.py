@@ -244,7 +244,8 @@ def _png(summary: str, default: str, rate: str, w: tuple, h: tuple) -> dict:
         "security": [{"botToken": []}], "parameters": params,
         "responses": _responses(
             {"description": "a PNG image", "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}},
-            auth=True, s503=("map rendering unavailable",),
+            auth=True, s503=_json(_ref("Busy"), '"map renderer busy, try again" (two renders already running; '
+                                          'with `retryInMs`) or "map rendering unavailable"'),
         ),
     }}
 

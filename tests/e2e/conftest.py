@@ -16,6 +16,8 @@ from contextlib import contextmanager
 import pytest
 from websockets.sync.client import connect
 
+from clawtown.wire.viewmodel import ViewModel
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -99,15 +101,21 @@ class Server:
 
 
 class Client:
-    """A WebSocket client that keeps a local copy of what it was told, like a browser would."""
+    """A WebSocket client that keeps a local copy of what it was told (protocol ViewModel)."""
 
     def __init__(self, ws) -> None:
         self.ws = ws
-        self.entities: dict[str, dict] = {}
-        self.cells: dict[str, tuple] = {}
-        self.you: dict = {}
+        self.model = ViewModel()
         self.frames: list[dict] = []
         self.seq = 0
+
+    @property
+    def entities(self) -> dict[str, dict]:
+        return self.model.entities
+
+    @property
+    def you(self) -> dict:
+        return self.model.you
 
     def send(self, t: str, **fields) -> int:
         self.seq += 1
@@ -120,38 +128,8 @@ class Client:
     def recv(self, timeout: float = 5.0) -> dict:
         msg = json.loads(self.ws.recv(timeout=timeout))
         self.frames.append(msg)
-        self._apply(msg)
+        self.model.apply(msg)
         return msg
-
-    def _apply(self, msg: dict) -> None:
-        t = msg.get("t")
-        if t in ("hello", "enter"):
-            self.entities.clear()
-            self.cells.clear()
-            self.you = msg["you"]
-        if t == "you":
-            self.you = msg["you"]
-        if t in ("hello", "enter", "sync"):
-            for cell in msg.get("drop", []):
-                for eid in [e for e, c in self.cells.items() if list(c) == list(cell)]:
-                    self.entities.pop(eid, None)
-                    self.cells.pop(eid, None)
-            for chunk in msg["a"]:
-                for eid in chunk.get("gone", []):
-                    self.entities.pop(eid, None)
-                    self.cells.pop(eid, None)
-            for chunk in msg["a"]:
-                if chunk.get("full"):
-                    for eid in [e for e, c in self.cells.items() if list(c) == list(chunk["c"])]:
-                        self.entities.pop(eid, None)
-                        self.cells.pop(eid, None)
-                for up in chunk.get("up", []):
-                    current = self.entities.get(up["id"])
-                    if current is None or "k" in up:
-                        self.entities[up["id"]] = dict(up)
-                        self.cells[up["id"]] = tuple(chunk["c"])
-                    else:
-                        current.update(up)
 
     def until(self, predicate, timeout: float = 10.0) -> dict:
         """Receive until a frame satisfies `predicate(frame)`; returns that frame."""

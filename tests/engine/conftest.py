@@ -25,6 +25,7 @@ from clawtown.sim.world import World
 from clawtown.store.base import StoreError
 from clawtown.store.memory import MemoryStore
 from clawtown.store.runner import SyncRunner
+from clawtown.wire.viewmodel import ViewModel
 from clawtown.wire.views import entity_view
 
 TICK_S = 0.05
@@ -66,48 +67,8 @@ class FakeSender:
         self.sent.append(prepared)
 
 
-class ClientModel:
-    """What a browser keeps: the entities it was told about and the cell each last came in.
-
-    It applies frames in the order docs/protocol.md prescribes (drop, gone, full, up).
-    """
-
-    def __init__(self) -> None:
-        self.entities: dict[str, dict] = {}
-        self.cells: dict[str, tuple] = {}
-        self.you: dict = {}
-
-    def _forget_cell(self, cell) -> None:
-        for eid in [e for e, c_ in self.cells.items() if c_ == tuple(cell)]:
-            self.entities.pop(eid, None)
-            self.cells.pop(eid, None)
-
-    def apply(self, msg: dict) -> None:
-        t = msg["t"]
-        if t in ("hello", "enter"):
-            self.entities.clear()
-            self.cells.clear()
-        if t in ("hello", "enter", "you"):
-            self.you = msg["you"]
-        if t not in ("hello", "enter", "sync"):
-            return
-        for cell in msg.get("drop", []):
-            self._forget_cell(cell)
-        for chunk in msg["a"]:
-            for eid in chunk.get("gone", []):
-                self.entities.pop(eid, None)
-                self.cells.pop(eid, None)
-        for chunk in msg["a"]:
-            if chunk.get("full"):
-                self._forget_cell(chunk["c"])
-            for up in chunk.get("up", []):
-                current = self.entities.get(up["id"])
-                if current is None or "k" in up:
-                    assert "k" in up, f"a partial update for an entity the client never saw: {up}"
-                    self.entities[up["id"]] = dict(up)
-                    self.cells[up["id"]] = tuple(chunk["c"])
-                else:
-                    current.update(up)
+class ClientModel(ViewModel):
+    """What a browser keeps (the protocol's reference ViewModel), strict about partial updates."""
 
 
 class Client:
@@ -277,7 +238,8 @@ class Town:
         p = self.world.players[pid]
         inst = self.world.instance_of(p)
         cells = view_cells(inst.map, inst.grid.where[pid])
-        return {eid: entity_view(inst.entity(eid))
+        handles = self.sync.area.instances[inst.key].handles
+        return {eid: {**entity_view(inst.entity(eid)), "h": handles[eid]}
                 for cell in cells for eid in inst.grid.cells.get(cell, ())}
 
 

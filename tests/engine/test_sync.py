@@ -63,7 +63,8 @@ def test_sync_frames_are_sent_only_when_something_in_view_changed(town):
         town.step()
     syncs = ann.of_type("sync")
     assert len(syncs) < 30
-    assert all(f["a"] and all(ch.get("up") or ch.get("gone") or ch.get("fx") for ch in f["a"]) for f in syncs)
+    assert all((f["a"] or f.get("hop") or f.get("out"))
+               and all(ch.get("up") or ch.get("mv") or ch.get("gone") or ch.get("fx") for ch in f["a"]) for f in syncs)
 
 
 def test_a_second_tab_of_the_same_player_gets_its_own_hello(town):
