@@ -41,8 +41,9 @@ from .web.ws import make_ws_factory
 class ClawtownService(MultiService):
     """Starts its children only after the store is open and the world restored."""
 
-    def __init__(self, runner, game, ws_factory, access, images, data_dir) -> None:
+    def __init__(self, runner, game, ws_factory, access, images, chatlog, data_dir) -> None:
         super().__init__()
+        self.chatlog = chatlog
         self.access = access
         self.images = images
         self.data_dir = data_dir
@@ -55,20 +56,58 @@ class ClawtownService(MultiService):
     def _boot(self):
         yield self.runner.start()
         self.access.server_key = yield self.runner.run(lambda store: load_or_create_server_key(self.data_dir))
-        parties = yield self.runner.run(lambda store: store.load_parties())
-        board = yield self.runner.run(lambda store: store.load_board(50))
-        records = yield self.runner.run(lambda store: store.load_players())
-        world = self.game.world
-        world.load_parties(parties)
-        world.load_board(board)
-        for rec in records:
-            if rec.get("mode") == "agent":
-                self.game.submit(c.Activate(player_id=rec["id"], record=rec, online=False))
+        resumed, parties = yield self.load_world()
         self.ws_factory.startFactory()
         self.images.start()
         MultiService.startService(self)
         self.ready = True
-        log.msg(f"clawtown ready: {len(records)} characters stored, {len(parties)} parties")
+        log.msg(f"clawtown ready: {resumed} H-Mode characters resumed, {parties} parties")
+
+    @inlineCallbacks
+    def load_world(self):
+        """Restore parties and the board into the (fresh) world; H-Mode characters play on."""
+        parties, board, agents = yield self.runner.run(
+            lambda store: (store.load_parties(), store.load_board(50), store.load_players_in_mode("agent"))
+        )
+        world = self.game.world
+        world.load_parties(parties)
+        world.load_board(board)
+        for rec in agents:
+            self.game.submit(c.Activate(player_id=rec["id"], record=rec, online=False))
+        return len(agents), len(parties)
+
+    # ---- test-mode helpers -------------------------------------------------------------
+    @inlineCallbacks
+    def restart_sim(self):
+        """Save everything, drop the in-memory world and load it again from the store."""
+        yield self.sync.flush(everything=True)
+        self._fresh_world()
+        yield self.load_world()
+        for player_id in list(self.sessions.by_player):
+            record = yield self.runner.run(lambda store, pid=player_id: store.get_player(pid))
+            if record is not None:
+                self.game.submit(c.Activate(player_id=player_id, record=record, online=True))
+            for conn in self.sessions.of(player_id):
+                conn.needs_enter = True
+
+    @inlineCallbacks
+    def reset(self):
+        """Forget every character, code and token (test mode): close sockets, wipe the store."""
+        yield self.sync.flush()
+        for conn in list(self.sessions.by_id.values()):
+            conn.sender.sendClose(1012, "world reset")
+        yield self.runner.run(lambda store: store.wipe())
+        self._fresh_world()
+
+    def _fresh_world(self) -> None:
+        game = self.game
+        game.fail_all_waiters("the world was reset")
+        game.world = World(seed=game.world.seed, instance_cap=game.world.instance_cap, now=game.now_ms())
+        game.inbox.queues.clear()
+        game.outbox.clear()
+        self.sync.forget_world()
+        self.chatlog.clear()
+        self.access.forget_all()
 
     def startService(self):
         from twisted.internet import reactor
@@ -101,9 +140,9 @@ def make_service(settings, reactor) -> MultiService:
     ws_factory = make_ws_factory(game, sessions, runner, limiter, mint)
     access = BotAccess(game, runner, mint)
     chatlog = ChatLog()
-    game.listeners.append(lambda events: chatlog.add(events, world))
+    game.listeners.append(lambda events: chatlog.add(events, game.world))
     images = MapImages(game, reactor)
-    top = ClawtownService(runner, game, ws_factory, access, images, settings.data_dir)
+    top = ClawtownService(runner, game, ws_factory, access, images, chatlog, settings.data_dir)
     sync = SyncService(game, sessions, runner, reactor, hz=settings.sync_hz, tick_hz=settings.tick_hz)
     tick = TickService(game, reactor, hz=settings.tick_hz)
 
@@ -112,12 +151,12 @@ def make_service(settings, reactor) -> MultiService:
             "started": top.ready,
             "tickLagS": round(tick.lag_seconds(), 4),
             "storeOk": sync.failing_since is None,
-            "players": len(world.players),
+            "players": len(game.world.players),
             "connections": len(sessions),
             "ticks": game.ticks,
         }
 
-    debug = DebugActions(game, sync) if settings.test_mode else None
+    debug = DebugActions(game, sync, top) if settings.test_mode else None
     base_url = BaseUrl(settings.public_base_url, settings.trusted_proxies)
     bots = BotApi(game, access, limiter, chatlog, mint, reactor, base_url, images=images)
     api = TownApi(game, mint, limiter, reactor, debug, bots=bots, access=access, base_url=base_url)

@@ -66,6 +66,10 @@ class BotAccess:
             raise AccessError(401, "unauthorized")
         return record
 
+    def forget_all(self) -> None:
+        self._tokens.clear()
+        self._done.clear()
+
     def forget_tokens_of(self, player_id: str) -> None:
         for token_hash in [h for h, (pid, _) in self._tokens.items() if pid == player_id]:
             del self._tokens[token_hash]

@@ -50,6 +50,11 @@ class ChatLog:
             q = table[key] = deque(maxlen=self.keep)
         return q
 
+    def clear(self) -> None:
+        self.by_instance.clear()
+        self.global_lines.clear()
+        self.by_player.clear()
+
     def forget_player(self, player_id: str) -> None:
         self.by_player.pop(player_id, None)
 

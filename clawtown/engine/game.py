@@ -81,6 +81,11 @@ class Game:
             if d is not None:
                 d.errback(TickFailed("the server could not apply this command"))
 
+    def fail_all_waiters(self, reason: str) -> None:
+        waiters, self.waiters = self.waiters, {}
+        for d in waiters.values():
+            d.errback(TickFailed(reason))
+
     def take_outbox(self) -> list:
         out, self.outbox = self.outbox, []
         return out

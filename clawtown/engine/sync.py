@@ -78,6 +78,12 @@ class SyncService(Service):
             return waiter.addCallback(lambda _: self.flush(everything))
         return self._round(everything)
 
+    def forget_world(self) -> None:
+        """The world was replaced (test-mode reset): drop what was said about the old one."""
+        self.area = AreaSync()
+        self.builder = BatchBuilder(self.game.now_ms)
+        self.held_batch, self.held_sends, self.held_waiters = Batch(), [], []
+
     # ---- one round ---------------------------------------------------------------------
     def round(self):
         if self.in_flight:

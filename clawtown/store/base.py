@@ -90,6 +90,12 @@ class Store(Protocol):
     def load_players(self) -> list[dict[str, Any]]:
         """Every player record, ordered by id."""
 
+    def load_players_in_mode(self, mode: str) -> list[dict[str, Any]]:
+        """The records whose "mode" is `mode` (e.g. "agent": H-Mode characters resume at start)."""
+
+    def wipe(self) -> None:
+        """Delete every player, event, party, board post, join code and bot link (test resets)."""
+
     def get_player(self, player_id: str) -> dict[str, Any] | None:
         """The player record with this id, or None."""
 

@@ -192,6 +192,15 @@ class MemoryStore:
 
     # ------------------------------------------------------------------- reads
 
+    def load_players_in_mode(self, mode: str) -> list[dict[str, Any]]:
+        require_text(mode, "mode")
+        return [rec for rec in self.load_players() if rec.get("mode") == mode]
+
+    def wipe(self) -> None:
+        self._check_open()
+        for table in (self._players, self._events, self._parties, self._board, self._join_codes, self._bot_links):
+            table.clear()
+
     def load_players(self) -> list[dict[str, Any]]:
         self._check_open()
         return [decode_json(self._players[pid].data) for pid in sorted(self._players)]

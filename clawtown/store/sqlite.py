@@ -286,6 +286,17 @@ class SqliteStore:
         row = self._db.execute(sql, list(params)).fetchone()
         return None if row is None else row[0]
 
+    @_sqlite_errors("load_players_in_mode")
+    def load_players_in_mode(self, mode: str) -> list[dict[str, Any]]:
+        require_text(mode, "mode")
+        return self._records("SELECT data FROM players WHERE json_extract(data, '$.mode') = ? ORDER BY id", [mode])
+
+    @_sqlite_errors("wipe")
+    def wipe(self) -> None:
+        with write_transaction(self._db):
+            for table in WIPED_TABLES:
+                self._db.execute(f"DELETE FROM {table}")
+
     @_sqlite_errors("load_players")
     def load_players(self) -> list[dict[str, Any]]:
         return self._records("SELECT data FROM players ORDER BY id")
@@ -405,6 +416,9 @@ class SqliteStore:
     @_sqlite_errors("close")
     def close(self) -> None:
         self._db.close()
+
+
+WIPED_TABLES = ("players", "events", "parties", "board", "join_codes", "bot_links")
 
 
 def open_store(data_dir: str | os.PathLike[str], **options: Any) -> SqliteStore:

@@ -65,7 +65,7 @@ class TownApi:
             raise ApiError(err.status, err.message) from None
         wait = self.limiter.hit(("join-codes", record["id"]), REST_RULES["join_codes"])
         if wait:
-            raise ApiError(429, "rate limited", retryInMs=wait)
+            raise ApiError(429, "rate limited", retryInMs=max(50, wait))
         code = await self.access.mint_join_code(record["id"])
         base = self.base_url(request)
         sandbox = sandbox_base(base)
@@ -96,7 +96,7 @@ class TownApi:
         """Create a character; the answer carries the secret session token for /ws?token=."""
         wait = self.limiter.hit(("create_player", client_address(request)), REST_RULES["create_player"])
         if wait:
-            raise ApiError(429, "rate limited", retryInMs=wait)
+            raise ApiError(429, "rate limited", retryInMs=max(50, wait))
         body = read_json(request)
         name = body.get("name")
         if not isinstance(name, str) or not clean_name(name):

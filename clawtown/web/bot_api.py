@@ -341,7 +341,7 @@ class BotApi:
     @app.route("/party/join", methods=["POST"])
     async def party_join(self, request):
         async def handler(p, body):
-            code = body.get("joinCode", body.get("code"))
+            code = body.get("joinCode") or body.get("code")
             if not isinstance(code, str) or not code.strip():
                 raise ApiError(400, "invalid code")
             result = await self._do(lambda ref: c.PartyJoin(player_id=p.id, code=code, teleport=False, ref=ref))

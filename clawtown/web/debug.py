@@ -38,9 +38,10 @@ def _player_id(body: dict) -> str:
 class DebugActions:
     """One method per debug route; each returns the command to run, or a coroutine result."""
 
-    def __init__(self, game, sync) -> None:
+    def __init__(self, game, sync, admin=None) -> None:
         self.game = game
         self.sync = sync
+        self.admin = admin
 
     def check(self, request) -> None:
         if not is_loopback(client_address(request)):
@@ -50,7 +51,15 @@ class DebugActions:
         self.check(request)
         body = read_json(request, required=False)
         if action == "persist-flush":
+            if body.get("playerId") is not None and _player_id(body) not in self.game.world.players:
+                raise ApiError(404, "unknown playerId")
             await self.sync.flush(everything=True)
+            return {"ok": True}
+        if action == "reset" and self.admin is not None:
+            await self.admin.reset()
+            return {"ok": True}
+        if action == "restart-sim" and self.admin is not None:
+            await self.admin.restart_sim()
             return {"ok": True}
         make = {
             "teleport": self._teleport,

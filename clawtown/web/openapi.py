@@ -430,7 +430,18 @@ PATHS = {
         _action_body({}), _json(_ref("Ok"), "left"), rate="500 ms, burst 4 (all party routes)",
     ),
     # ---- test mode ---------------------------------------------------------------------
-    "/api/debug/persist-flush": _debug("Commit everything to the store now", _obj({}), _json(_ref("Ok"), "committed")),
+    "/api/debug/persist-flush": _debug(
+        "Commit everything to the store now", _obj({"playerId": {"type": "string", "description": "must be in the world"}}),
+        _json(_ref("Ok"), "committed"), s400=("missing playerId",), s404=("unknown playerId", "not found"),
+    ),
+    "/api/debug/reset": _debug(
+        "Forget every character, join code and bot token; close every socket; fresh monsters",
+        _obj({}), _json(_ref("Ok"), "the world is empty again"), s404=("not found",),
+    ),
+    "/api/debug/restart-sim": _debug(
+        "Save everything, drop the in-memory world and load it again from the store (a restart without a restart)",
+        _obj({}), _json(_ref("Ok"), "reloaded"), s404=("not found",),
+    ),
     "/api/debug/teleport": _debug(
         "Move a character",
         _obj({"playerId": STR, "x": NUM, "y": NUM, "map": {"type": "string", "description": "default: its current map"}},

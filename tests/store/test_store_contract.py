@@ -1019,3 +1019,36 @@ def test_sync_runner_runs_inline_with_the_same_interface() -> None:
     ]
     with pytest.raises(StoreError, match="closed"):
         store.count_players()
+
+
+# ---------------------------------------------------------------- start-up and resets
+
+
+def test_load_players_in_mode_returns_only_that_mode(store: Store) -> None:
+    store.save_batch(players=[
+        {"id": "p_a", "name": "A", "mode": "agent"},
+        {"id": "p_b", "name": "B", "mode": "manual"},
+        {"id": "p_c", "name": "C", "mode": "agent"},
+        {"id": "p_d", "name": "D"},
+    ])
+    assert [r["id"] for r in store.load_players_in_mode("agent")] == ["p_a", "p_c"]
+    assert [r["id"] for r in store.load_players_in_mode("manual")] == ["p_b"]
+    with pytest.raises(StoreError):
+        store.load_players_in_mode("")
+
+
+def test_wipe_forgets_everything_but_keeps_the_schema(store: Store) -> None:
+    store.save_batch(
+        players=[{"id": "p_a", "name": "A"}],
+        events=[{"playerId": "p_a", "id": 1, "at": 5, "kind": "kill", "text": "x"}],
+        parties=[{"id": "party_1", "leaderId": "p_a", "members": ["p_a"]}],
+        board=[{"id": "post_1", "createdAt": 5, "content": "hi"}],
+    )
+    store.mint_join_code("ABCDEF", "p_a", 1, 10**12)
+    store.save_bot_link("p_a", 0, "a" * 64, 1)
+    store.wipe()
+    assert store.count_players() == 0 and store.list_events("p_a") == []
+    assert store.load_parties() == [] and store.load_board() == []
+    assert store.get_join_code("ABCDEF") is None and store.get_bot_link("p_a") is None
+    store.save_batch(players=[{"id": "p_b", "name": "B"}])
+    assert store.count_players() == 1

@@ -1,0 +1,715 @@
+"""Bot REST API under load: "500 bots, each polling world once a second and acting (goal/cast/thought),
+against one server process: p50/p99 latency per route and server CPU; target p99 <= 50 ms".
+
+The bench starts a real `twistd clawtown` on a free loopback port with a fresh data dir (or talks
+to a running server given with --url), then runs in two phases:
+
+- **Setup** (not measured): N characters are made the way a person's bot gets one:
+  POST /api/players, POST /api/join-codes (Bearer session token), POST /api/bot/link. The
+  per-address limits of /api/players and /api/bot/link (a burst of 10 each) are met by binding
+  each batch of 10 bots to its own loopback source address (127.x.y.z; Linux routes all of
+  127/8 to lo), so the batches run side by side without a 429.
+- **Load**: the bots are split over --procs worker processes. Each worker is one asyncio loop
+  with one persistent HTTP/1.1 keep-alive connection per bot (a small client on asyncio streams,
+  standard library only). Every bot runs the original example bot's loop: POST /api/bot/mode
+  agent once, then GET /api/bot/world once a second; a living monster within 120 px -> POST
+  /api/bot/cast signature (at least 0.85 s apart), else POST /api/bot/goal toward the nearest one
+  (at least 1.2 s apart); POST /api/bot/thought every ~10 s; GET /api/bot/events?cursor=<last>
+  every ~5 s. Start times are jittered. A 429 is counted and waited out (retryInMs).
+  The first --warmup seconds are not measured; then --duration seconds are.
+
+The report gives latency per route (p50/p95/p99/max, from the first byte written to the last
+byte read, so it includes the client's own scheduling delay), status counts, requests/s, the
+server's CPU (Δ(utime+stime) from /proc/<pid>/stat ÷ CLK_TCK ÷ seconds, in % of one core) and
+RSS, each worker's CPU and event-loop lag (to judge whether the generator kept up), and
+/health/ready before, during and after.
+
+    .venv/bin/python bench/bench_bots.py [--bots 500] [--duration 60] [--procs 2] [--seed 7]
+                                         [--url http://127.0.0.1:PORT --server-pid PID] [--profile-server FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import multiprocessing as mp
+import os
+import pstats
+import random
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from urllib.parse import urlsplit
+
+import _common as k
+import orjson
+
+TARGET_P99_MS = 50.0
+HIT_RANGE = 120.0  # px: cast when the nearest living monster is this close
+CAST_GAP_S = 0.85
+GOAL_GAP_S = 1.2
+THOUGHT_EVERY_S = 10.0
+EVENTS_EVERY_S = 5.0
+POLL_EVERY_S = 1.0
+REQUEST_TIMEOUT_S = 10.0
+MAX_RETRY_WAIT_S = 5.0
+PER_ADDRESS = 10  # bots made from one source address: the burst of POST /api/players and /api/bot/link
+SETUP_PARALLEL = 16  # source addresses at work at once during setup
+THOUGHTS = (
+    "hunting slimes near the plaza", "low on hp, keeping distance", "looking for jelly", "following the path east",
+    "waiting for a respawn", "this one is mine", "checking the board later", "going back to the fountain",
+)
+ROUTES = ("world", "cast", "goal", "thought", "events", "mode")
+TWISTD = [sys.executable, "-c", "from twisted.scripts.twistd import run; run()"]
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+# ---- a minimal HTTP/1.1 keep-alive client on asyncio streams ----------------------------------
+class HttpError(Exception):
+    """The connection failed or the answer could not be read (the connection is closed)."""
+
+
+class Http:
+    """One persistent connection; `call` sends a request and reads the whole answer (length or chunked)."""
+
+    def __init__(self, host: str, port: int, source: str | None = None) -> None:
+        self.host, self.port, self.source = host, port, source
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+        self.host_header = f"Host: {host}:{port}\r\n".encode()
+
+    async def open(self) -> None:
+        local = (self.source, 0) if self.source else None
+        self.reader, self.writer = await asyncio.wait_for(
+            asyncio.open_connection(self.host, self.port, local_addr=local, limit=1 << 22), REQUEST_TIMEOUT_S)
+        sock = self.writer.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+    async def call(self, method: str, path: str, token: str | None = None, body: bytes | None = None):
+        """(status, body bytes). Raises HttpError (connection closed) or asyncio.TimeoutError."""
+        if self.writer is None:
+            await self.open()
+        head = [f"{method} {path} HTTP/1.1\r\n".encode(), self.host_header]
+        if token:
+            head.append(f"Authorization: Bearer {token}\r\n".encode())
+        if body is not None:
+            head.append(b"Content-Type: application/json\r\nContent-Length: %d\r\n" % len(body))
+        head.append(b"\r\n")
+        if body is not None:
+            head.append(body)
+        try:
+            self.writer.write(b"".join(head))
+            return await asyncio.wait_for(self._answer(), REQUEST_TIMEOUT_S)
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as err:
+            self.close()
+            raise HttpError(str(err) or type(err).__name__) from None
+        except asyncio.TimeoutError:
+            self.close()
+            raise
+
+    async def _answer(self):
+        reader = self.reader
+        line = await reader.readline()
+        parts = line.split(None, 2)
+        if len(parts) < 2 or not parts[0].startswith(b"HTTP/"):
+            raise ValueError(f"bad status line {line[:60]!r}")
+        status = int(parts[1])
+        length, chunked, close = None, False, False
+        while True:
+            line = await reader.readline()
+            if line in (b"\r\n", b"\n"):
+                break
+            if not line:
+                raise ValueError("connection closed in the headers")
+            name, _, value = line.partition(b":")
+            name = name.strip().lower()
+            if name == b"content-length":
+                length = int(value)
+            elif name == b"transfer-encoding":
+                chunked = b"chunked" in value.lower()
+            elif name == b"connection":
+                close = b"close" in value.lower()
+        if chunked:
+            pieces = []
+            while True:
+                size = int((await reader.readline()).split(b";", 1)[0], 16)
+                if size == 0:
+                    while (await reader.readline()) not in (b"\r\n", b"\n", b""):
+                        pass  # trailers
+                    break
+                pieces.append((await reader.readexactly(size + 2))[:-2])
+            data = b"".join(pieces)
+        elif length is not None:
+            data = await reader.readexactly(length)
+        else:
+            data = await reader.read()
+            close = True
+        if close:
+            self.close()
+        return status, data
+
+
+def _retry_ms(data: bytes) -> float:
+    try:
+        return float(orjson.loads(data).get("retryInMs") or 0)
+    except (orjson.JSONDecodeError, AttributeError, TypeError, ValueError):
+        return 0.0
+
+
+# ---- the server process --------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ServerProcess:
+    """`twistd clawtown` as a subprocess on a free loopback port with its own temporary data dir."""
+
+    def __init__(self, seed: int, profile_file: str | None) -> None:
+        self.tmp = tempfile.mkdtemp(prefix="bench-bots-")
+        self.port = free_port()
+        self.log_path = os.path.join(self.tmp, "twistd.log")
+        self.profile_file = profile_file
+        self.proc: subprocess.Popen | None = None
+        self.seed = seed
+
+    def start(self, timeout: float = 30.0) -> None:
+        twistd_opts = ["--nodaemon", "--pidfile="]
+        if self.profile_file:
+            twistd_opts += ["--profile", self.profile_file, "--profiler", "cprofile", "--savestats"]
+        args = [*TWISTD, *twistd_opts, "clawtown", "--listen", f"tcp:{self.port}:interface=127.0.0.1",
+                "--data-dir", os.path.join(self.tmp, "data"), "--seed", str(self.seed)]
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(args, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}: {self.tail()}")
+            try:
+                status, _ = asyncio.run(one_call("127.0.0.1", self.port, "GET", "/health/ready"))
+                if status == 200:
+                    return
+            except (OSError, HttpError, asyncio.TimeoutError):
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("server did not become ready: " + self.tail())
+
+    def tail(self) -> str:
+        with open(self.log_path, encoding="utf-8", errors="replace") as f:
+            return f.read()[-2000:]
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        if self.proc is not None:
+            self.log.close()
+        self.proc = None
+
+    def cleanup(self) -> None:
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def proc_cpu_s(pid: int) -> float | None:
+    """utime + stime of a process, in seconds (fields 14 and 15 of /proc/<pid>/stat)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def proc_rss_mb(pid: int) -> float | None:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        return None
+    return None
+
+
+async def one_call(host: str, port: int, method: str, path: str, body=None, token=None):
+    http = Http(host, port)
+    try:
+        return await http.call(method, path, token, orjson.dumps(body) if body is not None else None)
+    finally:
+        http.close()
+
+
+def ready(host: str, port: int) -> dict:
+    try:
+        status, data = asyncio.run(one_call(host, port, "GET", "/health/ready"))
+        return {"status": status, **orjson.loads(data)}
+    except (OSError, HttpError, asyncio.TimeoutError, orjson.JSONDecodeError) as err:
+        return {"status": None, "error": str(err) or type(err).__name__}
+
+
+# ---- setup: characters and bot tokens --------------------------------------------------------
+def source_addresses(n: int, seed: int) -> list[str]:
+    """n distinct loopback source addresses, in a block that changes from run to run (so a reused
+    server's per-address buckets from an earlier run do not slow setup down)."""
+    rng = random.Random(f"{seed}:{time.time_ns()}:addresses")
+    first = rng.randrange(2, 250)
+    return [f"127.{first}.{1 + i // 250}.{1 + i % 250}" for i in range(n)]
+
+
+async def _setup_call(http: Http, method: str, path: str, body=None, token=None, tries: int = 8):
+    """A setup call; a 429 is waited out (bounded), anything else non-200 is an error."""
+    for _ in range(tries):
+        status, data = await http.call(method, path, token, orjson.dumps(body) if body is not None else None)
+        if status == 429:
+            await asyncio.sleep(min(MAX_RETRY_WAIT_S * 4, max(0.05, _retry_ms(data) / 1000.0)))
+            continue
+        if status != 200:
+            raise RuntimeError(f"{method} {path} answered {status}: {data[:200]!r}")
+        return orjson.loads(data)
+    raise RuntimeError(f"{method} {path} stayed rate limited")
+
+
+async def make_bots(host: str, port: int, n: int, seed: int) -> tuple[list[dict], dict]:
+    jobs = list(k.JOBS)
+    groups = [list(range(i, min(n, i + PER_ADDRESS))) for i in range(0, n, PER_ADDRESS)]
+    addresses = source_addresses(len(groups), seed)
+    gate = asyncio.Semaphore(SETUP_PARALLEL)
+    bots: list[dict | None] = [None] * n
+    calls = {"players": 0, "join-codes": 0, "link": 0}
+
+    async def group(indexes: list[int], source: str) -> None:
+        async with gate:
+            http = Http(host, port, source)
+            try:
+                for i in indexes:
+                    made = await _setup_call(http, "POST", "/api/players",
+                                             {"name": f"Bench{i:04d}", "job": jobs[i % len(jobs)]})
+                    minted = await _setup_call(http, "POST", "/api/join-codes", {}, token=made["sessionToken"])
+                    linked = await _setup_call(http, "POST", "/api/bot/link", {"joinCode": minted["joinCode"]})
+                    calls["players"] += 1
+                    calls["join-codes"] += 1
+                    calls["link"] += 1
+                    bots[i] = {"token": linked["botToken"], "id": linked["playerId"]}
+            finally:
+                http.close()
+
+    await asyncio.wait_for(asyncio.gather(*(group(g, a) for g, a in zip(groups, addresses))), 60 + n)
+    return [b for b in bots if b is not None], {"addresses": len(addresses), "calls": calls}
+
+
+# ---- the load: one worker process ----------------------------------------------------------
+class Tally:
+    """What one worker saw: latencies and statuses by route, in the measured window."""
+
+    def __init__(self) -> None:
+        self.lat: dict[str, list[float]] = {r: [] for r in ROUTES}
+        self.status: dict[str, dict[str, int]] = {r: {} for r in ROUTES}
+        self.bytes: dict[str, int] = {r: 0 for r in ROUTES}
+        self.poll_late_ms: list[float] = []
+        self.decisions = {"cast": 0, "goal": 0, "idle": 0}
+
+    def add(self, route: str, status: str, ms: float | None, nbytes: int = 0) -> None:
+        st = self.status[route]
+        st[status] = st.get(status, 0) + 1
+        if ms is not None:
+            self.lat[route].append(ms)
+        self.bytes[route] += nbytes
+
+
+class Bot:
+    def __init__(self, host: str, port: int, token: str, rng: random.Random, clock: dict, tally: Tally) -> None:
+        self.http = Http(host, port)
+        self.token = token
+        self.rng = rng
+        self.clock = clock  # {"t0": measured from, "t_end": until}
+        self.tally = tally
+        self.cursor = 0
+
+    def measured(self, started: float) -> bool:
+        return self.clock["t0"] <= started < self.clock["t_end"]
+
+    async def call(self, route: str, method: str, path: str, body=None):
+        """One request; recorded when it started in the measured window (mode: always). 429 waited out."""
+        raw = orjson.dumps(body) if body is not None else None
+        started = time.monotonic()
+        record = route == "mode" or self.measured(started)
+        try:
+            status, data = await self.http.call(method, path, self.token, raw)
+        except asyncio.TimeoutError:
+            if record:
+                self.tally.add(route, "timeout", None)
+            return None, None
+        except HttpError:
+            if record:
+                self.tally.add(route, "conn_error", None)
+            await asyncio.sleep(0.5)
+            return None, None
+        ms = (time.monotonic() - started) * 1000.0
+        if record:
+            self.tally.add(route, str(status), ms, len(data))
+        if status == 429:
+            await asyncio.sleep(min(MAX_RETRY_WAIT_S, max(0.05, _retry_ms(data) / 1000.0)))
+        return status, data
+
+    async def run(self, start_at: float) -> None:
+        rng, t_end = self.rng, self.clock["t_end"]
+        await asyncio.sleep(max(0.0, start_at - time.monotonic()))
+        await self.call("mode", "POST", "/api/bot/mode", {"mode": "agent"})
+        now = time.monotonic()
+        next_poll = now
+        next_thought = now + rng.uniform(1.0, THOUGHT_EVERY_S)
+        next_events = now + rng.uniform(0.5, EVENTS_EVERY_S)
+        last_cast = last_goal = -math.inf
+        for _ in range(int((t_end - now) / POLL_EVERY_S) + 2):  # bounded: one round per poll
+            now = time.monotonic()
+            if now < next_poll:
+                await asyncio.sleep(next_poll - now)
+                now = time.monotonic()
+            if now >= t_end:
+                break
+            if self.measured(now):
+                self.tally.poll_late_ms.append((now - next_poll) * 1000.0)
+            next_poll = max(next_poll + POLL_EVERY_S, now + 0.1)  # no catch-up bursts after a slow round
+            status, data = await self.call("world", "GET", "/api/bot/world")
+            if status == 200:
+                await self.act(orjson.loads(data), last_cast, last_goal)
+                if self._did == "cast":
+                    last_cast = time.monotonic()
+                elif self._did == "goal":
+                    last_goal = time.monotonic()
+            now = time.monotonic()
+            if now >= next_thought and now < t_end:
+                next_thought = now + THOUGHT_EVERY_S * rng.uniform(0.9, 1.1)
+                await self.call("thought", "POST", "/api/bot/thought", {"text": rng.choice(THOUGHTS)})
+            now = time.monotonic()
+            if now >= next_events and now < t_end:
+                next_events = now + EVENTS_EVERY_S * rng.uniform(0.9, 1.1)
+                status, data = await self.call("events", "GET", f"/api/bot/events?cursor={self.cursor}")
+                if status == 200:
+                    self.cursor = int(orjson.loads(data).get("nextCursor") or self.cursor)
+        self.http.close()
+
+    _did = "idle"
+
+    async def act(self, world: dict, last_cast: float, last_goal: float) -> None:
+        self._did = "idle"
+        snap = world.get("snapshot") or {}
+        you = snap.get("you") or {}
+        x, y = you.get("x"), you.get("y")
+        if x is None or y is None:
+            return
+        nearest, best = None, math.inf
+        for m in snap.get("monsters") or ():
+            if m.get("alive") is False:
+                continue
+            d = math.hypot(m["x"] - x, m["y"] - y)
+            if d < best:
+                nearest, best = m, d
+        if nearest is None:
+            return
+        now = time.monotonic()
+        if now >= self.clock["t_end"]:
+            return
+        if best <= HIT_RANGE:
+            if now - last_cast >= CAST_GAP_S:
+                self._did = "cast"
+                await self.call("cast", "POST", "/api/bot/cast", {"spell": "signature"})
+        elif now - last_goal >= GOAL_GAP_S:
+            self._did = "goal"
+            await self.call("goal", "POST", "/api/bot/goal", {"x": float(nearest["x"]), "y": float(nearest["y"])})
+        if self.measured(now):
+            self.tally.decisions[self._did] += 1
+
+
+async def _loop_lag(clock: dict, out: list[float], step: float = 0.05) -> None:
+    """How late the worker's event loop wakes a 50 ms sleep, in the measured window (ms)."""
+    for _ in range(int((clock["t_end"] - time.monotonic()) / step) + 2):
+        before = time.monotonic()
+        if before >= clock["t_end"]:
+            return
+        await asyncio.sleep(step)
+        if clock["t0"] <= before:
+            out.append(max(0.0, (time.monotonic() - before - step) * 1000.0))
+
+
+async def _worker(wid: int, host: str, port: int, bots: list[dict], seed: int, shared, ready_q) -> dict:
+    tally = Tally()
+    clock = {"t0": math.inf, "t_end": math.inf}
+    rng = random.Random(f"{seed}:worker:{wid}")
+    players = [Bot(host, port, b["token"], random.Random(rng.random()), clock, tally) for b in bots]
+    gate = asyncio.Semaphore(64)
+
+    async def connect(bot: Bot) -> bool:
+        async with gate:
+            try:
+                await bot.http.open()
+                return True
+            except (OSError, asyncio.TimeoutError):
+                return False
+
+    connected = sum(await asyncio.gather(*(connect(b) for b in players)))
+    ready_q.put((wid, connected))
+    for _ in range(1200):  # the parent sets the start time once every worker is connected (at most 60 s)
+        if shared[0] > 0:
+            break
+        await asyncio.sleep(0.05)
+    else:
+        return {"wid": wid, "error": "never started"}
+    start, warmup, duration = shared[0], shared[1], shared[2]
+    clock["t0"], clock["t_end"] = start + warmup, start + warmup + duration
+    lag: list[float] = []
+    lag_task = asyncio.ensure_future(_loop_lag(clock, lag))
+    tasks = [asyncio.ensure_future(b.run(start + rng.uniform(0.0, POLL_EVERY_S))) for b in players]
+
+    async def cpu_at(t: float) -> float:
+        await asyncio.sleep(max(0.0, t - time.monotonic()))
+        u = resource.getrusage(resource.RUSAGE_SELF)
+        return u.ru_utime + u.ru_stime
+
+    cpu0, cpu1 = await asyncio.gather(cpu_at(clock["t0"]), cpu_at(clock["t_end"]))
+    # bots finish the round they are in; anything still waiting after the request timeout is cancelled
+    _done, pending = await asyncio.wait(tasks, timeout=REQUEST_TIMEOUT_S + MAX_RETRY_WAIT_S + 2)
+    for t in pending:
+        t.cancel()
+    lag_task.cancel()
+    for b in players:
+        b.http.close()
+    return {"wid": wid, "bots": len(players), "connected": connected, "unfinished": len(pending),
+            "cpu_s": cpu1 - cpu0, "lat": tally.lat, "status": tally.status, "bytes": tally.bytes,
+            "poll_late_ms": tally.poll_late_ms, "decisions": tally.decisions, "loop_lag_ms": lag}
+
+
+def worker_main(wid: int, host: str, port: int, bots: list[dict], seed: int, shared, ready_q, out_q) -> None:
+    try:
+        result = asyncio.run(_worker(wid, host, port, bots, seed, shared, ready_q))
+    except Exception as err:  # reported by the parent; never hang it
+        result = {"wid": wid, "error": repr(err)}
+    out_q.put(result)
+
+
+# ---- the run -------------------------------------------------------------------------------
+def run(args) -> dict:
+    profile_file = args.profile_server
+    if args.profile and not profile_file and not args.url:
+        profile_file = os.path.join(tempfile.gettempdir(), f"bench-bots-{os.getpid()}.pstats")
+    server = None
+    if args.url:
+        parts = urlsplit(args.url)
+        host, port, pid = parts.hostname, parts.port or 80, args.server_pid
+        if host not in ("127.0.0.1", "localhost"):
+            raise SystemExit("--url must point at a server on this machine (127.0.0.1)")
+        host = "127.0.0.1"
+    else:
+        server = ServerProcess(args.seed, profile_file)
+        server.start()
+        host, port, pid = "127.0.0.1", server.port, server.proc.pid
+    out: dict = {"bots": args.bots, "duration_s": args.duration, "warmup_s": args.warmup, "procs": args.procs,
+                 "seed": args.seed, "load_avg_before": os.getloadavg()[0], "url": args.url,
+                 "profile_file": profile_file}
+    try:
+        # -- setup (not measured)
+        cpu_a, t_a = proc_cpu_s(pid) if pid else None, time.monotonic()
+        bots, info = asyncio.run(make_bots(host, port, args.bots, args.seed))
+        setup_s = time.monotonic() - t_a
+        cpu_b = proc_cpu_s(pid) if pid else None
+        out["setup"] = {"seconds": setup_s, "bots": len(bots), "source_addresses": info["addresses"],
+                        "calls": info["calls"],
+                        "server_cpu_pct": (cpu_b - cpu_a) / setup_s * 100 if cpu_a is not None and cpu_b else None}
+        out["ready_before"] = ready(host, port)
+
+        # -- load
+        ctx = mp.get_context("fork")
+        shared = ctx.Array("d", [0.0, float(args.warmup), float(args.duration)], lock=False)
+        ready_q, out_q = ctx.Queue(), ctx.Queue()
+        slices = [bots[i::args.procs] for i in range(args.procs)]
+        workers = [ctx.Process(target=worker_main, args=(i, host, port, s, args.seed, shared, ready_q, out_q),
+                               daemon=True) for i, s in enumerate(slices)]
+        for w in workers:
+            w.start()
+        connected = sum(ready_q.get(timeout=120)[1] for _ in workers)
+        start = time.monotonic() + 0.2
+        shared[0] = start
+        t0, t_end = start + args.warmup, start + args.warmup + args.duration
+        time.sleep(max(0.0, t0 - time.monotonic()))
+        cpu0, ticks_at = proc_cpu_s(pid) if pid else None, time.monotonic()
+        per_s: list[float] = []
+        mid_ready, prev, prev_t = None, cpu0, ticks_at
+        for _ in range(int(args.duration) + 2):  # one CPU sample a second, plus /health/ready half way
+            now = time.monotonic()
+            if now >= t_end:
+                break
+            time.sleep(min(1.0, t_end - now))
+            if pid:
+                cur, cur_t = proc_cpu_s(pid), time.monotonic()
+                if cur is not None and prev is not None:
+                    per_s.append((cur - prev) / (cur_t - prev_t) * 100)
+                prev, prev_t = cur, cur_t
+            if mid_ready is None and time.monotonic() >= t0 + args.duration / 2:
+                mid_ready = ready(host, port)
+        cpu1, t1 = proc_cpu_s(pid) if pid else None, time.monotonic()
+        rss = proc_rss_mb(pid) if pid else None
+        results = []
+        for _ in workers:
+            try:
+                results.append(out_q.get(timeout=REQUEST_TIMEOUT_S + MAX_RETRY_WAIT_S + 30))
+            except Exception:
+                results.append({"error": "no result from a worker"})
+        for w in workers:
+            w.join(timeout=10)
+            if w.is_alive():
+                w.terminate()
+        out["ready_during"] = mid_ready
+        out["ready_after"] = ready(host, port)
+        out["server"] = {
+            "pid": pid,
+            "cpu_pct": (cpu1 - cpu0) / (t1 - ticks_at) * 100 if cpu0 is not None and cpu1 is not None else None,
+            "cpu_pct_peak_1s": max(per_s) if per_s else None, "rss_mb": rss,
+        }
+        out["connected"] = connected
+        out.update(merge(results, args.duration))
+    finally:
+        if server is not None:
+            server.stop()
+    if server is not None and profile_file and os.path.exists(profile_file):
+        out["profile"] = profile_file
+    if server is not None:
+        server.cleanup()
+    return out
+
+
+def merge(results: list[dict], duration: float) -> dict:
+    lat = {r: [] for r in ROUTES}
+    status = {r: {} for r in ROUTES}
+    nbytes = {r: 0 for r in ROUTES}
+    late, decisions, workers = [], {"cast": 0, "goal": 0, "idle": 0}, []
+    for res in results:
+        if "error" in res:
+            workers.append({"wid": res.get("wid"), "error": res["error"]})
+            continue
+        for r in ROUTES:
+            lat[r] += res["lat"][r]
+            nbytes[r] += res["bytes"][r]
+            for s, n in res["status"][r].items():
+                status[r][s] = status[r].get(s, 0) + n
+        late += res["poll_late_ms"]
+        for kk, v in res["decisions"].items():
+            decisions[kk] += v
+        workers.append({"wid": res["wid"], "bots": res["bots"], "connected": res["connected"],
+                        "unfinished": res["unfinished"], "cpu_pct": res["cpu_s"] / duration * 100,
+                        "loop_lag_ms": k.summary(res["loop_lag_ms"])})
+    routes = {}
+    for r in ROUTES:
+        n = sum(status[r].values())
+        if not n:
+            continue
+        routes[r] = {**k.summary(lat[r]), "count": n, "per_s": n / duration if r != "mode" else None,
+                     "status": dict(sorted(status[r].items())), "bytes_avg": nbytes[r] / max(1, len(lat[r]))}
+    total = sum(v["count"] for kk, v in routes.items() if kk != "mode")
+    return {"routes": routes, "requests_per_s": total / duration, "poll_late_ms": k.summary(late),
+            "decisions": decisions, "workers": workers}
+
+
+def report(out: dict, args) -> None:
+    print(f"bench_bots: {out['bots']} bots over {out['procs']} worker processes, {out['duration_s']:.0f} s measured "
+          f"after {out['warmup_s']:.0f} s warm-up, seed {out['seed']}; load average before {out['load_avg_before']:.2f}")
+    s = out["setup"]
+    cpu = f", server CPU {s['server_cpu_pct']:.0f} %" if s["server_cpu_pct"] is not None else ""
+    print(f"setup (not measured): {s['bots']} bots in {s['seconds']:.1f} s from {s['source_addresses']} source "
+          f"addresses ({sum(s['calls'].values())} calls){cpu}")
+    for label in ("before", "during", "after"):
+        rd = out.get(f"ready_{label}") or {}
+        print(f"/health/ready {label:6}: status {rd.get('status')}, tickLagS {rd.get('tickLagS')}, "
+              f"players {rd.get('players')}, ticks {rd.get('ticks')}")
+    print(f"{'route':8} {'count':>7} {'per s':>7} {'p50':>8} {'p95':>8} {'p99':>8} {'max':>8} {'avg B':>8}  statuses")
+    for name, v in out["routes"].items():
+        per_s = f"{v['per_s']:7.1f}" if v["per_s"] is not None else f"{'-':>7}"
+        statuses = " ".join(f"{kk}:{n}" for kk, n in v["status"].items())
+        print(f"{name:8} {v['count']:7d} {per_s} {v['p50']:8.1f} {v['p95']:8.1f} {v['p99']:8.1f} {v['max']:8.1f} "
+              f"{v['bytes_avg']:8.0f}  {statuses}")
+    print("  (latency in ms from first byte written to last byte read; mode: once per bot, during warm-up)")
+    pl = out["poll_late_ms"]
+    print(f"total {out['requests_per_s']:.0f} requests/s; world polls started late by p50 {pl['p50']:.0f} ms, "
+          f"p99 {pl['p99']:.0f} ms, max {pl['max']:.0f} ms; decisions after a poll: "
+          + ", ".join(f"{kk} {v}" for kk, v in out["decisions"].items()))
+    sv = out["server"]
+    if sv["cpu_pct"] is not None:
+        print(f"server pid {sv['pid']}: CPU {sv['cpu_pct']:.0f} % of one core over the measured window "
+              f"(peak 1 s {sv['cpu_pct_peak_1s']:.0f} %), RSS {sv['rss_mb']:.0f} MB")
+    else:
+        print("server CPU: unknown (give --server-pid with --url)")
+    for w in out["workers"]:
+        if "error" in w:
+            print(f"worker {w['wid']}: ERROR {w['error']}")
+            continue
+        lag = w["loop_lag_ms"]
+        print(f"worker {w['wid']}: {w['bots']} bots ({w['connected']} connected), CPU {w['cpu_pct']:.0f} % of one core, "
+              f"event-loop lag p50 {lag['p50']:.1f} ms, p99 {lag['p99']:.1f} ms, max {lag['max']:.1f} ms"
+              + (f", {w['unfinished']} bots cancelled at the end" if w["unfinished"] else ""))
+    verdicts = []
+    for name, v in out["routes"].items():
+        verdicts.append(f"{name} {v['p99']:.0f} ms {'ok' if v['p99'] <= TARGET_P99_MS else 'MISS'}")
+    every = all(v["p99"] <= TARGET_P99_MS for v in out["routes"].values())
+    print(f"target p99 <= {TARGET_P99_MS:.0f} ms per route: {'meets' if every else 'MISSES'} ({'; '.join(verdicts)})")
+
+
+def print_profile(path: str, top: int) -> None:
+    for key in ("tottime", "cumulative"):
+        import io
+
+        buf = io.StringIO()
+        pstats.Stats(path, stream=buf).sort_stats(key).print_stats(top)
+        text = buf.getvalue().replace(ROOT + os.sep, "")
+        start = text.find("   ncalls")
+        print(f"\n--- server cProfile (the whole run, setup included), top {top} by {key} ---")
+        print(text[max(start, 0):].rstrip())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--bots", type=int, default=500)
+    ap.add_argument("--duration", type=float, default=60.0, help="measured seconds")
+    ap.add_argument("--warmup", type=float, default=5.0, help="seconds of load before measuring")
+    ap.add_argument("--procs", type=int, default=2, help="load-generator worker processes")
+    ap.add_argument("--seed", type=int, default=7, help="seed of the bots' choices and of the server's world")
+    ap.add_argument("--url", help="use a running server at http://127.0.0.1:PORT instead of starting one")
+    ap.add_argument("--server-pid", type=int, help="with --url: the server's pid, for its CPU and RSS")
+    ap.add_argument("--profile-server", metavar="FILE",
+                    help="run the server under cProfile (twistd --profile FILE --profiler cprofile --savestats)")
+    k.add_common_args(ap)
+    args = ap.parse_args()
+    args.bots = max(1, args.bots)
+    args.procs = max(1, min(args.procs, args.bots))
+    args.duration = max(1.0, args.duration)
+    args.warmup = max(1.5, args.warmup)  # every bot's jittered start and its mode call fall into warm-up
+    started = time.monotonic()
+    out = run(args)
+    out["took_s"] = time.monotonic() - started
+    report(out, args)
+    if out.get("profile") and args.profile:
+        print_profile(out["profile"], args.profile)
+    elif out.get("profile"):
+        print(f"server profile saved to {out['profile']} (read it with pstats, or add --profile N)")
+    print(f"bench took {out['took_s']:.0f} s")
+    if args.json:
+        k.emit_json(out)
+
+
+if __name__ == "__main__":
+    main()
