@@ -24,6 +24,7 @@ from .engine.ratelimit import RateLimiter
 from .engine.sessions import SessionRegistry
 from .engine.sync import SyncService
 from .engine.ticker import TickService
+from .engine.upkeep import UpkeepService
 from .keys import load_or_create_server_key
 from .sim import commands as c
 from .sim.world import World
@@ -164,6 +165,7 @@ def make_service(settings, reactor) -> MultiService:
     site = build_site(build_root(api, health, ws_factory, SkillDoc(base_url)))
     sync.setServiceParent(top)
     tick.setServiceParent(top)
+    UpkeepService(runner, reactor, game.now_ms).setServiceParent(top)
     strports.service(settings.listen, site).setServiceParent(top)
     top.sync, top.tick, top.sessions, top.status = sync, tick, sessions, status
     return top
