@@ -32,10 +32,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import math
 import multiprocessing as mp
 import os
 import pstats
+import queue
 import random
 import resource
 import shutil
@@ -67,6 +69,46 @@ THOUGHTS = (
 )
 ROUTES = ("world", "cast", "goal", "thought", "events", "mode")
 TWISTD = [sys.executable, "-c", "from twisted.scripts.twistd import run; run()"]
+GC_LAUNCHER = """
+import gc, json, os, sys, threading, time
+from twisted.scripts.twistd import run
+
+STATS, FREEZE = sys.argv[1], sys.argv[2]
+del sys.argv[1:3]
+totals = {0: [0, 0.0], 1: [0, 0.0], 2: [0, 0.0]}
+long_pauses = []
+began = [0.0]
+
+def timed(phase, info):
+    if phase == "start":
+        began[0] = time.perf_counter()
+        return
+    took = time.perf_counter() - began[0]
+    slot = totals[info["generation"]]
+    slot[0] += 1
+    slot[1] += took
+    if took >= 0.005 and len(long_pauses) < 20000:
+        long_pauses.append((time.monotonic(), info["generation"], took))
+
+def publish():
+    frozen = 0
+    for _ in range(24 * 3600 * 2):
+        time.sleep(0.5)
+        if not frozen and os.path.exists(FREEZE):
+            gc.collect()
+            gc.freeze()
+            frozen = gc.get_freeze_count()
+        with open(STATS + ".tmp", "w") as f:
+            json.dump({"totals": totals, "long": long_pauses, "frozen": frozen}, f)
+        os.replace(STATS + ".tmp", STATS)
+
+gc.callbacks.append(timed)
+threading.Thread(target=publish, daemon=True).start()
+run()
+"""
+"""`--server-gc stats|freeze`: twistd started by a launcher that times every garbage collection of the server
+(gc.callbacks) and publishes the totals twice a second; with `freeze`, it also runs gc.collect() + gc.freeze()
+once the bench asks for it (after setup). The server's own code is not touched."""
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -115,7 +157,7 @@ class Http:
         except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as err:
             self.close()
             raise HttpError(str(err) or type(err).__name__) from None
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self.close()
             raise
 
@@ -178,11 +220,14 @@ def free_port() -> int:
 class ServerProcess:
     """`twistd clawtown` as a subprocess on a free loopback port with its own temporary data dir."""
 
-    def __init__(self, seed: int, profile_file: str | None) -> None:
+    def __init__(self, seed: int, profile_file: str | None, gc_mode: str = "off") -> None:
         self.tmp = tempfile.mkdtemp(prefix="bench-bots-")
         self.port = free_port()
         self.log_path = os.path.join(self.tmp, "twistd.log")
+        self.gc_stats_path = os.path.join(self.tmp, "gc.json")
+        self.gc_freeze_path = os.path.join(self.tmp, "gc-freeze-now")
         self.profile_file = profile_file
+        self.gc_mode = gc_mode
         self.proc: subprocess.Popen | None = None
         self.seed = seed
 
@@ -190,9 +235,12 @@ class ServerProcess:
         twistd_opts = ["--nodaemon", "--pidfile="]
         if self.profile_file:
             twistd_opts += ["--profile", self.profile_file, "--profiler", "cprofile", "--savestats"]
-        args = [*TWISTD, *twistd_opts, "clawtown", "--listen", f"tcp:{self.port}:interface=127.0.0.1",
+        launcher = TWISTD
+        if self.gc_mode != "off":
+            launcher = [sys.executable, "-c", GC_LAUNCHER, self.gc_stats_path, self.gc_freeze_path]
+        args = [*launcher, *twistd_opts, "clawtown", "--listen", f"tcp:{self.port}:interface=127.0.0.1",
                 "--data-dir", os.path.join(self.tmp, "data"), "--seed", str(self.seed)]
-        self.log = open(self.log_path, "ab")
+        self.log = open(self.log_path, "ab")  # noqa: SIM115 - open as long as the server runs
         self.proc = subprocess.Popen(args, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -202,10 +250,29 @@ class ServerProcess:
                 status, _ = asyncio.run(one_call("127.0.0.1", self.port, "GET", "/health/ready"))
                 if status == 200:
                     return
-            except (OSError, HttpError, asyncio.TimeoutError):
+            except (TimeoutError, OSError, HttpError):
                 pass
             time.sleep(0.1)
         raise RuntimeError("server did not become ready: " + self.tail())
+
+    def gc_stats(self) -> dict | None:
+        try:
+            with open(self.gc_stats_path, "rb") as f:
+                return orjson.loads(f.read())
+        except (OSError, orjson.JSONDecodeError):
+            return None
+
+    def freeze_gc(self, timeout: float = 10.0) -> int:
+        """Ask the launcher for gc.collect() + gc.freeze(); returns how many objects it froze (0: no answer)."""
+        with open(self.gc_freeze_path, "w"):
+            pass
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            st = self.gc_stats()
+            if st and st.get("frozen"):
+                return st["frozen"]
+            time.sleep(0.1)
+        return 0
 
     def tail(self) -> str:
         with open(self.log_path, encoding="utf-8", errors="replace") as f:
@@ -260,7 +327,7 @@ def ready(host: str, port: int) -> dict:
     try:
         status, data = asyncio.run(one_call(host, port, "GET", "/health/ready"))
         return {"status": status, **orjson.loads(data)}
-    except (OSError, HttpError, asyncio.TimeoutError, orjson.JSONDecodeError) as err:
+    except (TimeoutError, OSError, HttpError, orjson.JSONDecodeError) as err:
         return {"status": None, "error": str(err) or type(err).__name__}
 
 
@@ -315,6 +382,31 @@ async def make_bots(host: str, port: int, n: int, seed: int) -> tuple[list[dict]
 
 
 # ---- the load: one worker process ----------------------------------------------------------
+def world_view(data: bytes) -> tuple[dict, list]:
+    """(you, monsters) of a /api/bot/world answer, without decoding its ~150 KB.
+
+    The bot needs only its own position and the monsters, so only those two pieces are decoded:
+    the monsters array (`,"monsters":[...],"drops":`; monsters hold no arrays) and the top-level
+    `you` object (the last `,"you":{` before `,"entities":[`). In JSON text a quote inside a string
+    is escaped, so these byte patterns can only be keys, never text a player wrote. Anything
+    unexpected falls back to decoding the whole answer. This keeps the load generator cheap.
+    """
+    try:
+        start = data.index(b',"monsters":[') + 12
+        monsters = orjson.loads(data[start:data.index(b'],"drops":', start) + 1])
+        entities = data.rindex(b',"entities":[')
+        you = orjson.loads(data[data.rindex(b',"you":{', 0, entities) + 7:entities])
+        if isinstance(you, dict) and isinstance(monsters, list):
+            return you, monsters
+    except (ValueError, orjson.JSONDecodeError):
+        pass
+    try:
+        snap = orjson.loads(data).get("snapshot") or {}
+    except (orjson.JSONDecodeError, AttributeError):
+        return {}, []
+    return snap.get("you") or {}, snap.get("monsters") or []
+
+
 class Tally:
     """What one worker saw: latencies and statuses by route, in the measured window."""
 
@@ -352,7 +444,7 @@ class Bot:
         record = route == "mode" or self.measured(started)
         try:
             status, data = await self.http.call(method, path, self.token, raw)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             if record:
                 self.tally.add(route, "timeout", None)
             return None, None
@@ -389,7 +481,7 @@ class Bot:
             next_poll = max(next_poll + POLL_EVERY_S, now + 0.1)  # no catch-up bursts after a slow round
             status, data = await self.call("world", "GET", "/api/bot/world")
             if status == 200:
-                await self.act(orjson.loads(data), last_cast, last_goal)
+                await self.act(data, last_cast, last_goal)
                 if self._did == "cast":
                     last_cast = time.monotonic()
                 elif self._did == "goal":
@@ -408,15 +500,14 @@ class Bot:
 
     _did = "idle"
 
-    async def act(self, world: dict, last_cast: float, last_goal: float) -> None:
+    async def act(self, data: bytes, last_cast: float, last_goal: float) -> None:
         self._did = "idle"
-        snap = world.get("snapshot") or {}
-        you = snap.get("you") or {}
+        you, monsters = world_view(data)
         x, y = you.get("x"), you.get("y")
         if x is None or y is None:
             return
         nearest, best = None, math.inf
-        for m in snap.get("monsters") or ():
+        for m in monsters:
             if m.get("alive") is False:
                 continue
             d = math.hypot(m["x"] - x, m["y"] - y)
@@ -461,7 +552,7 @@ async def _worker(wid: int, host: str, port: int, bots: list[dict], seed: int, s
             try:
                 await bot.http.open()
                 return True
-            except (OSError, asyncio.TimeoutError):
+            except (TimeoutError, OSError):
                 return False
 
     connected = sum(await asyncio.gather(*(connect(b) for b in players)))
@@ -499,7 +590,7 @@ async def _worker(wid: int, host: str, port: int, bots: list[dict], seed: int, s
 def worker_main(wid: int, host: str, port: int, bots: list[dict], seed: int, shared, ready_q, out_q) -> None:
     try:
         result = asyncio.run(_worker(wid, host, port, bots, seed, shared, ready_q))
-    except Exception as err:  # reported by the parent; never hang it
+    except Exception as err:  # noqa: BLE001 - reported by the parent, which must never wait in vain
         result = {"wid": wid, "error": repr(err)}
     out_q.put(result)
 
@@ -517,9 +608,11 @@ def run(args) -> dict:
             raise SystemExit("--url must point at a server on this machine (127.0.0.1)")
         host = "127.0.0.1"
     else:
-        server = ServerProcess(args.seed, profile_file)
+        server = ServerProcess(args.seed, profile_file, args.server_gc)
         server.start()
         host, port, pid = "127.0.0.1", server.port, server.proc.pid
+        print(f"server: pid {pid}, http://127.0.0.1:{port}, fresh data dir, seed {args.seed}"
+              + (", under cProfile" if profile_file else ""), flush=True)
     out: dict = {"bots": args.bots, "duration_s": args.duration, "warmup_s": args.warmup, "procs": args.procs,
                  "seed": args.seed, "load_avg_before": os.getloadavg()[0], "url": args.url,
                  "profile_file": profile_file}
@@ -533,6 +626,9 @@ def run(args) -> dict:
                         "calls": info["calls"],
                         "server_cpu_pct": (cpu_b - cpu_a) / setup_s * 100 if cpu_a is not None and cpu_b else None}
         out["ready_before"] = ready(host, port)
+        if server is not None and args.server_gc == "freeze":
+            out["gc_frozen_objects"] = server.freeze_gc()
+        rss_before = proc_rss_mb(pid) if pid else None
 
         # -- load
         ctx = mp.get_context("fork")
@@ -548,9 +644,12 @@ def run(args) -> dict:
         shared[0] = start
         t0, t_end = start + args.warmup, start + args.warmup + args.duration
         time.sleep(max(0.0, t0 - time.monotonic()))
-        cpu0, ticks_at = proc_cpu_s(pid) if pid else None, time.monotonic()
+        cpu0, cpu0_t = proc_cpu_s(pid) if pid else None, time.monotonic()
+        gc0 = server.gc_stats() if server is not None and args.server_gc != "off" else None
+        # /health/ready at both ends of the window: its tick counter gives the game's tick rate under load
+        ready_start, ready_start_t = ready(host, port), time.monotonic()
         per_s: list[float] = []
-        mid_ready, prev, prev_t = None, cpu0, ticks_at
+        mid_ready, prev, prev_t = None, cpu0, cpu0_t
         for _ in range(int(args.duration) + 2):  # one CPU sample a second, plus /health/ready half way
             now = time.monotonic()
             if now >= t_end:
@@ -564,23 +663,31 @@ def run(args) -> dict:
             if mid_ready is None and time.monotonic() >= t0 + args.duration / 2:
                 mid_ready = ready(host, port)
         cpu1, t1 = proc_cpu_s(pid) if pid else None, time.monotonic()
+        if gc0 is not None:
+            time.sleep(0.6)  # the launcher publishes twice a second
+            out["server_gc"] = gc_window(gc0, server.gc_stats(), cpu0_t, t1)
         rss = proc_rss_mb(pid) if pid else None
+        ready_end_t, ready_end = time.monotonic(), ready(host, port)
         results = []
         for _ in workers:
             try:
                 results.append(out_q.get(timeout=REQUEST_TIMEOUT_S + MAX_RETRY_WAIT_S + 30))
-            except Exception:
+            except queue.Empty:
                 results.append({"error": "no result from a worker"})
         for w in workers:
             w.join(timeout=10)
             if w.is_alive():
                 w.terminate()
-        out["ready_during"] = mid_ready
+        out["ready_start"], out["ready_during"], out["ready_end"] = ready_start, mid_ready, ready_end
         out["ready_after"] = ready(host, port)
+        ticks = None
+        if isinstance(ready_start.get("ticks"), int) and isinstance(ready_end.get("ticks"), int):
+            ticks = (ready_end["ticks"] - ready_start["ticks"]) / max(1e-3, ready_end_t - ready_start_t)
         out["server"] = {
             "pid": pid,
-            "cpu_pct": (cpu1 - cpu0) / (t1 - ticks_at) * 100 if cpu0 is not None and cpu1 is not None else None,
-            "cpu_pct_peak_1s": max(per_s) if per_s else None, "rss_mb": rss,
+            "cpu_pct": (cpu1 - cpu0) / (t1 - cpu0_t) * 100 if cpu0 is not None and cpu1 is not None else None,
+            "cpu_pct_peak_1s": max(per_s) if per_s else None, "rss_mb": rss, "rss_mb_before": rss_before,
+            "ticks_per_s": ticks,
         }
         out["connected"] = connected
         out.update(merge(results, args.duration))
@@ -592,6 +699,21 @@ def run(args) -> dict:
     if server is not None:
         server.cleanup()
     return out
+
+
+def gc_window(before: dict, after: dict | None, t0: float, t1: float) -> dict | None:
+    """The server's garbage collections within [t0, t1]: per generation count, seconds, longest pause."""
+    if not after:
+        return None
+    out = {}
+    for gen in ("0", "1", "2"):
+        n0, s0 = before["totals"][gen]
+        n1, s1 = after["totals"][gen]
+        longest = [took for at, g, took in after["long"] if str(g) == gen and t0 <= at <= t1]
+        out[gen] = {"collections": n1 - n0, "seconds": s1 - s0, "pauses_over_5ms": len(longest),
+                    "longest_ms": max(longest) * 1000 if longest else None}
+    return {"by_generation": out, "seconds": sum(v["seconds"] for v in out.values()), "window_s": t1 - t0,
+            "frozen_objects": after.get("frozen", 0)}
 
 
 def merge(results: list[dict], duration: float) -> dict:
@@ -633,9 +755,10 @@ def report(out: dict, args) -> None:
     cpu = f", server CPU {s['server_cpu_pct']:.0f} %" if s["server_cpu_pct"] is not None else ""
     print(f"setup (not measured): {s['bots']} bots in {s['seconds']:.1f} s from {s['source_addresses']} source "
           f"addresses ({sum(s['calls'].values())} calls){cpu}")
-    for label in ("before", "during", "after"):
+    for label, what in (("before", "idle, before the load"), ("start", "start of the measured window"),
+                        ("during", "half way"), ("end", "end of the window"), ("after", "idle, after the load")):
         rd = out.get(f"ready_{label}") or {}
-        print(f"/health/ready {label:6}: status {rd.get('status')}, tickLagS {rd.get('tickLagS')}, "
+        print(f"/health/ready {what:>28}: status {rd.get('status')}, tickLagS {rd.get('tickLagS')}, "
               f"players {rd.get('players')}, ticks {rd.get('ticks')}")
     print(f"{'route':8} {'count':>7} {'per s':>7} {'p50':>8} {'p95':>8} {'p99':>8} {'max':>8} {'avg B':>8}  statuses")
     for name, v in out["routes"].items():
@@ -645,15 +768,30 @@ def report(out: dict, args) -> None:
               f"{v['bytes_avg']:8.0f}  {statuses}")
     print("  (latency in ms from first byte written to last byte read; mode: once per bot, during warm-up)")
     pl = out["poll_late_ms"]
-    print(f"total {out['requests_per_s']:.0f} requests/s; world polls started late by p50 {pl['p50']:.0f} ms, "
+    polls = out["routes"].get("world", {}).get("per_s") or 0.0
+    print(f"total {out['requests_per_s']:.0f} requests/s; world polls {polls / out['bots']:.2f} per bot per s "
+          f"(the script asks for {1 / POLL_EVERY_S:.2f}), started late by p50 {pl['p50']:.0f} ms, "
           f"p99 {pl['p99']:.0f} ms, max {pl['max']:.0f} ms; decisions after a poll: "
           + ", ".join(f"{kk} {v}" for kk, v in out["decisions"].items()))
     sv = out["server"]
     if sv["cpu_pct"] is not None:
         print(f"server pid {sv['pid']}: CPU {sv['cpu_pct']:.0f} % of one core over the measured window "
-              f"(peak 1 s {sv['cpu_pct_peak_1s']:.0f} %), RSS {sv['rss_mb']:.0f} MB")
+              f"(peak 1 s {sv['cpu_pct_peak_1s']:.0f} %), RSS {sv['rss_mb_before']:.0f} MB before the load, "
+              f"{sv['rss_mb']:.0f} MB at the end")
     else:
         print("server CPU: unknown (give --server-pid with --url)")
+    if sv["ticks_per_s"] is not None:
+        print(f"game ticks during the window: {sv['ticks_per_s']:.1f} per s (the server aims at 20; "
+              f"from the tick counter of /health/ready at both ends)")
+    g = out.get("server_gc")
+    if g:
+        parts = []
+        for gen, v in g["by_generation"].items():
+            longest = f", longest {v['longest_ms']:.0f} ms" if v["longest_ms"] is not None else ""
+            parts.append(f"gen{gen} {v['collections']} x {v['seconds'] * 1000:.0f} ms{longest}")
+        frozen = f"; {g['frozen_objects']:,} objects frozen after setup" if g["frozen_objects"] else ""
+        print(f"server GC in the window: {g['seconds']:.2f} s ({g['seconds'] / g['window_s'] * 100:.1f} % of the "
+              f"wall time): " + "; ".join(parts) + frozen)
     for w in out["workers"]:
         if "error" in w:
             print(f"worker {w['wid']}: ERROR {w['error']}")
@@ -671,8 +809,6 @@ def report(out: dict, args) -> None:
 
 def print_profile(path: str, top: int) -> None:
     for key in ("tottime", "cumulative"):
-        import io
-
         buf = io.StringIO()
         pstats.Stats(path, stream=buf).sort_stats(key).print_stats(top)
         text = buf.getvalue().replace(ROOT + os.sep, "")
@@ -690,6 +826,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7, help="seed of the bots' choices and of the server's world")
     ap.add_argument("--url", help="use a running server at http://127.0.0.1:PORT instead of starting one")
     ap.add_argument("--server-pid", type=int, help="with --url: the server's pid, for its CPU and RSS")
+    ap.add_argument("--server-gc", choices=("off", "stats", "freeze"), default="off",
+                    help="stats: time the server's garbage collections (through a launcher, server code untouched); "
+                         "freeze: also gc.collect() + gc.freeze() in the server after setup (an experiment)")
     ap.add_argument("--profile-server", metavar="FILE",
                     help="run the server under cProfile (twistd --profile FILE --profiler cprofile --savestats)")
     k.add_common_args(ap)
@@ -704,6 +843,8 @@ def main() -> None:
     report(out, args)
     if out.get("profile") and args.profile:
         print_profile(out["profile"], args.profile)
+        if not args.profile_server:
+            os.remove(out["profile"])  # a temporary file of this run
     elif out.get("profile"):
         print(f"server profile saved to {out['profile']} (read it with pstats, or add --profile N)")
     print(f"bench took {out['took_s']:.0f} s")

@@ -9,6 +9,8 @@
 | test_mode       | --test-mode         | CT_TEST=1            | False                            |
 | instance_cap    | -                   | CT_INSTANCE_CAP      | 150                              |
 | trusted_proxies | --trusted-proxies   | CT_TRUSTED_PROXIES   | none                             |
+| backup_every_s  | --backup-every      | CT_BACKUP_EVERY      | None (off)                       |
+| backup_keep     | --backup-keep       | CT_BACKUP_KEEP       | 24                               |
 
 An environment variable set to the empty string counts as unset. Every validation error is a
 `ConfigError` whose text is one line naming the option or variable at fault. This module
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import reprlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -32,6 +35,7 @@ DEFAULT_DATA_DIR = "./.data"
 DEFAULT_TICK_HZ = 20
 DEFAULT_SYNC_HZ = 10
 DEFAULT_INSTANCE_CAP = 150
+DEFAULT_BACKUP_KEEP = 24
 
 
 class ConfigError(ValueError):
@@ -74,6 +78,10 @@ class Settings:
     """Most players in one running copy (channel) of a map."""
     trusted_proxies: tuple = ()
     """Networks whose X-Forwarded-Proto/Host headers are believed (ip_network objects)."""
+    backup_every_s: int | None = None
+    """Seconds between scheduled backups into <data-dir>/backups; None: no scheduled backups."""
+    backup_keep: int = DEFAULT_BACKUP_KEEP
+    """How many backups the schedule keeps (the newest ones)."""
 
     @classmethod
     def from_options(cls, options: Mapping[str, object], environ: Mapping[str, str] = os.environ) -> Settings:
@@ -90,6 +98,8 @@ class Settings:
             test_mode=_test_mode(source),
             instance_cap=_parsed(source.env("CT_INSTANCE_CAP"), _parse_instance_cap, DEFAULT_INSTANCE_CAP),
             trusted_proxies=_parsed(source.first("trusted-proxies", "CT_TRUSTED_PROXIES"), _parse_networks, ()),
+            backup_every_s=_parsed(source.first("backup-every", "CT_BACKUP_EVERY"), _parse_duration),
+            backup_keep=_parsed(source.first("backup-keep", "CT_BACKUP_KEEP"), _parse_keep, DEFAULT_BACKUP_KEEP),
         )
 
 
@@ -214,4 +224,25 @@ def _parse_port(value: object, label: str) -> int:
 
 
 def _parse_instance_cap(value: object, label: str) -> int:
+    return _parse_int(value, label, 1)
+
+
+_DURATION_PART = re.compile(r"(\d+)([smhd])")
+_UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_MAX_BACKUP_EVERY_S = 30 * 86400
+
+
+def _parse_duration(value: object, label: str) -> int | None:
+    """`off`, or a duration such as `90s`, `15m`, `1h30m`, `1d` (in seconds; 1s to 30d)."""
+    text = str(value).strip().lower()
+    if text == "off":
+        return None
+    parts = _DURATION_PART.findall(text)
+    seconds = sum(int(n) * _UNIT_S[unit] for n, unit in parts)
+    if not parts or "".join(n + unit for n, unit in parts) != text or not 1 <= seconds <= _MAX_BACKUP_EVERY_S:
+        raise ConfigError(f"{label} must be a duration from 1s to 30d such as 15m or 1h30m, or off (got {_shown(value)})")
+    return seconds
+
+
+def _parse_keep(value: object, label: str) -> int:
     return _parse_int(value, label, 1)

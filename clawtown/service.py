@@ -14,6 +14,8 @@ from twisted.application.service import MultiService
 from twisted.internet.defer import inlineCallbacks
 from twisted.python import log
 
+from .engine.avatars import AvatarFiles
+from .engine.backups import BackupService
 from .engine.bots import BotAccess
 from .engine.chatlog import ChatLog
 from .engine.game import Game
@@ -26,9 +28,11 @@ from .engine.sync import SyncService
 from .engine.ticker import TickService
 from .engine.upkeep import UpkeepService
 from .keys import load_or_create_server_key
+from .ops.datadir import ServerLock
 from .sim import commands as c
 from .sim.world import World
 from .store import StoreRunner, open_store
+from .web.admin_api import AdminApi
 from .web.api import TownApi
 from .web.baseurl import BaseUrl
 from .web.bot_api import BotApi
@@ -45,6 +49,7 @@ class ClawtownService(MultiService):
     def __init__(self, runner, game, ws_factory, access, images, chatlog, data_dir) -> None:
         super().__init__()
         self.chatlog = chatlog
+        self.lock = ServerLock(data_dir)
         self.access = access
         self.images = images
         self.data_dir = data_dir
@@ -55,6 +60,7 @@ class ClawtownService(MultiService):
 
     @inlineCallbacks
     def _boot(self):
+        self.lock.acquire()
         yield self.runner.start()
         self.access.server_key = yield self.runner.run(lambda store: load_or_create_server_key(self.data_dir))
         resumed, parties = yield self.load_world()
@@ -125,9 +131,12 @@ class ClawtownService(MultiService):
         self.ready = False
         if self.running:
             yield MultiService.stopService(self)
+            for conn in list(self.sessions.by_id.values()):  # everything they were told is on disk now
+                conn.sender.sendClose(1001, "server going away")
         self.ws_factory.stopFactory()
         self.images.stop()
         yield self.runner.stop()
+        self.lock.release()
 
 
 def make_service(settings, reactor) -> MultiService:
@@ -159,13 +168,17 @@ def make_service(settings, reactor) -> MultiService:
 
     debug = DebugActions(game, sync, top) if settings.test_mode else None
     base_url = BaseUrl(settings.public_base_url, settings.trusted_proxies)
-    bots = BotApi(game, access, limiter, chatlog, mint, reactor, base_url, images=images)
-    api = TownApi(game, mint, limiter, reactor, debug, bots=bots, access=access, base_url=base_url)
+    bots = BotApi(game, access, limiter, chatlog, mint, reactor, base_url, images=images, sync=sync)
+    admin = AdminApi(game, sessions, access, sync, limiter, reactor, server=top, tick=tick)
+    api = TownApi(game, mint, limiter, reactor, debug, bots=bots, access=access, base_url=base_url, admin=admin,
+                  avatars=AvatarFiles(settings.data_dir))
     health = HealthApi(status)
     site = build_site(build_root(api, health, ws_factory, SkillDoc(base_url)))
     sync.setServiceParent(top)
     tick.setServiceParent(top)
     UpkeepService(runner, reactor, game.now_ms).setServiceParent(top)
+    if settings.backup_every_s:
+        BackupService(runner, reactor, settings.data_dir, settings.backup_every_s, settings.backup_keep).setServiceParent(top)
     strports.service(settings.listen, site).setServiceParent(top)
     top.sync, top.tick, top.sessions, top.status = sync, tick, sessions, status
     return top

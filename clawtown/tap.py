@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from twisted.python import usage
 
-from clawtown.config import DEFAULT_DATA_DIR, DEFAULT_LISTEN, ConfigError, Settings
+from clawtown.config import DEFAULT_BACKUP_KEEP, DEFAULT_DATA_DIR, DEFAULT_LISTEN, ConfigError, Settings
 
 
 class Options(usage.Options):
@@ -43,6 +43,19 @@ class Options(usage.Options):
             None,
             "Comma-separated addresses/networks of reverse proxies whose X-Forwarded-Proto/Host "
             "headers are trusted. Env: CT_TRUSTED_PROXIES. Default: none",
+        ],
+        [
+            "backup-every",
+            None,
+            None,
+            "Take a backup into <data-dir>/backups this often, e.g. 15m, 1h or 1h30m (off: never). "
+            "Env: CT_BACKUP_EVERY. Default: off",
+        ],
+        [
+            "backup-keep",
+            None,
+            None,
+            f"How many scheduled backups to keep (the newest). Env: CT_BACKUP_KEEP. Default: {DEFAULT_BACKUP_KEEP}",
         ],
     ]
     optFlags = [

@@ -20,6 +20,7 @@ def test_defaults():
     assert s.seed is None
     assert s.test_mode is False
     assert (s.tick_hz, s.sync_hz, s.instance_cap) == (20, 10, 150)
+    assert (s.backup_every_s, s.backup_keep) == (None, 24)
 
 
 def test_settings_are_frozen():
@@ -167,6 +168,28 @@ def test_unix_and_other_endpoints_are_accepted():
         ({}, {"CT_TEST": "yes"}, "CT_TEST must be 1 (on) or 0 (off) (got 'yes')"),
         ({}, {"CT_INSTANCE_CAP": "0"}, "CT_INSTANCE_CAP must be an integer >= 1 (got '0')"),
         ({}, {"CT_INSTANCE_CAP": "many"}, "CT_INSTANCE_CAP must be an integer >= 1 (got 'many')"),
+        (
+            {"backup-every": "15"},
+            {},
+            "--backup-every must be a duration from 1s to 30d such as 15m or 1h30m, or off (got '15')",
+        ),
+        (
+            {},
+            {"CT_BACKUP_EVERY": "0m"},
+            "CT_BACKUP_EVERY must be a duration from 1s to 30d such as 15m or 1h30m, or off (got '0m')",
+        ),
+        (
+            {"backup-every": "1 h"},
+            {},
+            "--backup-every must be a duration from 1s to 30d such as 15m or 1h30m, or off (got '1 h')",
+        ),
+        (
+            {"backup-every": "31d"},
+            {},
+            "--backup-every must be a duration from 1s to 30d such as 15m or 1h30m, or off (got '31d')",
+        ),
+        ({"backup-keep": "0"}, {}, "--backup-keep must be an integer >= 1 (got '0')"),
+        ({}, {"CT_BACKUP_KEEP": "all"}, "CT_BACKUP_KEEP must be an integer >= 1 (got 'all')"),
     ],
 )
 def test_validation_errors_are_one_line_and_name_the_culprit(options, environ, message):
@@ -213,3 +236,21 @@ def test_trusted_proxies_parse_addresses_and_networks():
 def test_trusted_proxies_reject_garbage():
     with pytest.raises(ConfigError, match="--trusted-proxies: not an IP address or network: 'proxy.local'"):
         Settings.from_options({"trusted-proxies": "proxy.local"}, environ={})
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("90s", 90), ("15m", 900), ("1h", 3600), ("1h30m", 5400), ("1d", 86400), ("30d", 30 * 86400), (" 2H ", 7200),
+     ("off", None), ("OFF", None)],
+)
+def test_backup_every_takes_durations_or_off(text, seconds):
+    assert settings({"backup-every": text}).backup_every_s == seconds
+
+
+def test_backup_options_beat_their_environment():
+    s = Settings.from_options({"backup-every": "1h", "backup-keep": "3"},
+                              environ={"CT_BACKUP_EVERY": "15m", "CT_BACKUP_KEEP": "9"})
+    assert (s.backup_every_s, s.backup_keep) == (3600, 3)
+    s = settings(CT_BACKUP_EVERY="15m", CT_BACKUP_KEEP="9")
+    assert (s.backup_every_s, s.backup_keep) == (900, 9)
+    assert settings(CT_BACKUP_EVERY="", CT_BACKUP_KEEP="") == Settings()

@@ -15,7 +15,10 @@ from clawtown.tap import Options, makeService
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TWISTD = Path(sysconfig.get_path("scripts")) / "twistd"
-SETTING_VARIABLES = ("HOST", "PORT", "CT_DATA_DIR", "CT_PUBLIC_BASE_URL", "CT_SEED", "CT_TEST", "CT_INSTANCE_CAP")
+SETTING_VARIABLES = (
+    "HOST", "PORT", "CT_DATA_DIR", "CT_PUBLIC_BASE_URL", "CT_SEED", "CT_TEST", "CT_INSTANCE_CAP",
+    "CT_BACKUP_EVERY", "CT_BACKUP_KEEP",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -77,6 +80,11 @@ def test_options_beat_environment(monkeypatch):
         (["--seed", "x"], "--seed must be an integer (got 'x')"),
         (["--public-base-url", "town"], "--public-base-url must start with http:// or https:// (got 'town')"),
         (["--data-dir", ""], "--data-dir must not be empty"),
+        (
+            ["--backup-every", "often"],
+            "--backup-every must be a duration from 1s to 30d such as 15m or 1h30m, or off (got 'often')",
+        ),
+        (["--backup-keep", "-1"], "--backup-keep must be an integer >= 1 (got '-1')"),
         (["--bogus"], "option --bogus not recognized"),
         (["--seed"], "option --seed requires argument"),
         (["extra"], "Wrong number of arguments."),
@@ -104,6 +112,8 @@ def test_help_names_each_variable_and_default():
         "seed": ("CT_SEED", "random at start"),
         "test-mode": ("CT_TEST=1", "Default: off"),
         "trusted-proxies": ("CT_TRUSTED_PROXIES", "Default: none"),
+        "backup-every": ("CT_BACKUP_EVERY", "Default: off"),
+        "backup-keep": ("CT_BACKUP_KEEP", "Default: 24"),
     }
     assert set(docs) == set(expected)
     for name, words in expected.items():
@@ -192,3 +202,8 @@ def test_twistd_help_lists_the_options(tmp_path):
     text = "\n".join(lines)
     for option in ("--listen", "--data-dir", "--public-base-url", "--seed", "--test-mode"):
         assert option in text
+
+
+def test_backup_options_reach_the_settings():
+    settings = parse("--backup-every", "15m", "--backup-keep", "5").settings
+    assert (settings.backup_every_s, settings.backup_keep) == (900, 5)

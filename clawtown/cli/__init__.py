@@ -28,5 +28,24 @@ def version() -> None:
     console.print(f"clawtown {__version__}")
 
 
+from . import live  # noqa: E402  (live actions through the admin API: announce, kick, status)
+
+live.register(app)
+
+from . import codes, db, players, tokens  # noqa: E402  (join codes, bot tokens, players, schema)
+
+app.add_typer(codes.app, name="join-code")
+app.command("relink")(codes.relink)
+app.add_typer(tokens.app, name="tokens")
+app.add_typer(players.app, name="players")
+app.add_typer(db.app, name="db")
+
+from . import backup, snapshot  # noqa: E402  (backups, snapshot export and import)
+
+app.add_typer(backup.backup_app, name="backup")
+app.add_typer(snapshot.export_app, name="export")
+app.command("import")(snapshot.import_command)
+
+
 def main() -> None:
     app()

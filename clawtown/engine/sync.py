@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import orjson
 from twisted.application.service import Service
-from twisted.internet.defer import Deferred, succeed
+from twisted.internet.defer import Deferred, maybeDeferred, succeed
 from twisted.internet.task import LoopingCall
 from twisted.python import log
 
@@ -46,8 +46,10 @@ class SyncService(Service):
         self.bytes_sent = 0
         self.messages_sent = 0
         self.last_commit_ms = 0.0
+        self.held_since: float | None = None
         self._map_cache: dict[str, bytes] = {}
         self._idle_waiters: list[Deferred] = []
+        self._views: list = []
         self._loop: LoopingCall | None = None
 
     # ---- lifecycle ---------------------------------------------------------------------
@@ -83,6 +85,45 @@ class SyncService(Service):
         self.area = AreaSync()
         self.builder = BatchBuilder(self.game.now_ms)
         self.held_batch, self.held_sends, self.held_waiters = Batch(), [], []
+        self.held_since = None
+
+    def settled(self, render, player_ids=None) -> Deferred:
+        """`render()` of a world state that is on disk, for readers that show it (REST reads).
+
+        At once when none of `player_ids` (None: nothing at all) has a change waiting for the
+        store; else `render` runs when the next round builds its batch, and its result is answered
+        after that batch is committed, like every frame ("what any client has seen, the disk
+        already has").
+        """
+        if not self._pending(player_ids):
+            return maybeDeferred(render)
+        d = Deferred()
+        self._views.append((d, render))
+        return d
+
+    def _pending(self, player_ids) -> bool:
+        world = self.game.world
+        held = self.held_batch.players
+        if player_ids is None:
+            return bool(world.progress_dirty or world.parties_dirty or world.parties_deleted or world.board_new
+                        or world.parked or not self.held_batch.empty())
+        return any(pid in world.progress_dirty or pid in held or pid in world.parked for pid in player_ids)
+
+    def _render_views(self) -> list:
+        views, self._views = self._views, []
+        ready = []
+        for d, render in views:
+            try:
+                ready.append((d, render()))
+            except Exception:
+                d.errback()
+        return ready
+
+    def store_lag_ms(self) -> float:
+        """How long the oldest change not yet on disk has waited (0 when everything is committed)."""
+        if self.held_since is None:
+            return 0.0
+        return max(0.0, (self.clock.seconds() - self.held_since) * 1000.0)
 
     # ---- one round ---------------------------------------------------------------------
     def round(self):
@@ -97,12 +138,15 @@ class SyncService(Service):
         events = self.game.take_outbox()
         batch, progressed = self.builder.build(world, events, everything=everything)
         sends, waiters = self._frames(world, events, progressed, batch)
+        waiters.extend(self._render_views())
         self.held_batch.merge(batch)
         self.held_sends.extend(sends)
         self.held_waiters.extend(waiters)
         if self.held_batch.empty():
             self._release()
             return succeed(None)
+        if self.held_since is None:
+            self.held_since = self.clock.seconds()
         self.in_flight = True
         started = self.clock.seconds()
         committing = self.held_batch
@@ -113,6 +157,7 @@ class SyncService(Service):
             self.in_flight = False
             self.last_commit_ms = (self.clock.seconds() - started) * 1000.0
             self.held_batch = Batch()
+            self.held_since = None
             self.failing_since = None
             self._forget_parked(world, committing)
             self._release()

@@ -218,6 +218,20 @@ class BotSeen(Command):
 
 
 @dataclass(slots=True, kw_only=True, frozen=True)
+class Announce(Command):
+    """Operator: a global system line to everyone (`player_id` is empty)."""
+
+    text: str
+
+
+@dataclass(slots=True, kw_only=True, frozen=True)
+class SetAvatarVersion(Command):
+    """A new avatar picture was stored (or removed): `version` None bumps it by one, an int sets it."""
+
+    version: int | None = None
+
+
+@dataclass(slots=True, kw_only=True, frozen=True)
 class Teleport(Command):
     """Operator/test helper: put a player somewhere (optionally on another map)."""
 

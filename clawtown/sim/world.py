@@ -135,6 +135,9 @@ class World:
             return self._activate(cmd)
         if isinstance(cmd, c.SpawnMonster) and not cmd.player_id:
             return _spawn_monster(self, None, cmd)
+        if isinstance(cmd, c.Announce):
+            self.announce(cmd.text)
+            return {"ok": True}
         p = self.players.get(cmd.player_id)
         if p is None:
             return {"ok": False, "error": "player not in world", "status": 404}
@@ -515,6 +518,13 @@ def _set_lang(world: World, p: Player, cmd: c.SetLang) -> dict:
     return {"ok": True}
 
 
+def _set_avatar_version(world: World, p: Player, cmd: c.SetAvatarVersion) -> dict:
+    p.avatar_version = p.avatar_version + 1 if cmd.version is None else max(0, int(cmd.version))
+    world.progressed(p)
+    world.touch_player(p)
+    return {"ok": True, "avatarVersion": p.avatar_version}
+
+
 def _teleport(world: World, p: Player, cmd: c.Teleport) -> dict:
     map_id = cmd.map_id or p.map_id
     if map_id not in MAPS:
@@ -583,6 +593,7 @@ _HANDLERS = {
     c.PartySummon: lambda w, p, cmd: party.summon(w, p),
     c.SetName: lambda w, p, cmd: w.rename(p, cmd.name),
     c.SetLang: _set_lang,
+    c.SetAvatarVersion: _set_avatar_version,
     c.ApplyHat: _apply_hat,
     c.SetSignature: _set_signature,
     c.SetJobSkill: _set_job_skill,

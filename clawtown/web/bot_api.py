@@ -79,7 +79,7 @@ class BotApi:
     app = Klein()
     install_error_handlers(app)
 
-    def __init__(self, game, access, limiter, chatlog, mint, clock, base_url, images=None) -> None:
+    def __init__(self, game, access, limiter, chatlog, mint, clock, base_url, images=None, sync=None) -> None:
         self.base_url = base_url
         self.game = game
         self.access = access
@@ -88,6 +88,7 @@ class BotApi:
         self.mint = mint
         self.clock = clock
         self.images = images
+        self.sync = sync
 
     # ---- plumbing ------------------------------------------------------------------------
     async def _caller(self, request, route: str, action: bool):
@@ -121,6 +122,12 @@ class BotApi:
         result = await self.access.once(key, lambda: ensureDeferred(handler(p, body)))
         status = result.pop("_status", 200) if isinstance(result, dict) else 200
         return json_response(request, result, status)
+
+    async def _settled(self, render, player_ids=None):
+        """`render()` of a state already on disk (answers never show what a crash could still undo)."""
+        if self.sync is None:
+            return render()
+        return await self.sync.settled(render, player_ids)
 
     def _now_iso(self) -> str:
         return iso(self.game.now_ms())
@@ -180,20 +187,25 @@ class BotApi:
     @app.route("/me", methods=["GET"])
     async def me(self, request):
         p = await self._caller(request, "me", action=False)
-        return json_response(request, {"ok": True, "player": bot_player(p, p.id)})
+        body = await self._settled(lambda: {"ok": True, "player": bot_player(p, p.id)}, (p.id,))
+        return json_response(request, body)
 
     @app.route("/status", methods=["GET"])
     async def status(self, request):
         p = await self._caller(request, "status", action=False)
-        return json_response(request, status_view(self.game.world.instance_of(p), p, self._now_iso()))
+        body = await self._settled(lambda: status_view(self.game.world.instance_of(p), p, self._now_iso()), (p.id,))
+        return json_response(request, body)
 
     @app.route("/world", methods=["GET"])
     async def world(self, request):
         p = await self._caller(request, "world", action=False)
-        world = self.game.world
-        inst = world.instance_of(p)
-        chats = self.chatlog.visible_to(p, inst.key, world)
-        return json_response(request, world_snapshot(world, inst, p, chats))
+
+        def render():
+            world = self.game.world
+            inst = world.instance_of(p)
+            return world_snapshot(world, inst, p, self.chatlog.visible_to(p, inst.key, world))
+
+        return json_response(request, await self._settled(render))
 
     @app.route("/events", methods=["GET"])
     async def events(self, request):
@@ -229,7 +241,7 @@ class BotApi:
             if not isinstance(mode, str) or mode.strip().lower() not in ("manual", "agent"):
                 raise ApiError(400, "invalid mode")
             await self._do(lambda ref: c.SetMode(player_id=p.id, mode=mode.strip().lower(), source="bot", ref=ref))
-            return self._player_body(p)
+            return await self._settled(lambda: self._player_body(p), (p.id,))
 
         return await self._mutate(request, "mode", handler)
 
@@ -296,7 +308,7 @@ class BotApi:
             if not isinstance(level, str) or level.strip().lower() not in ("off", "mentions", "nearby", "all"):
                 raise ApiError(400, "invalid level")
             await self._do(lambda ref: c.SetInterrupt(player_id=p.id, level=level.strip().lower(), ref=ref))
-            return self._player_body(p)
+            return await self._settled(lambda: self._player_body(p), (p.id,))
 
         return await self._mutate(request, "interrupt", handler)
 

@@ -28,6 +28,8 @@ ABUSE_WINDOW_MS = 10_000
 REST_RULES: dict[str, Rule] = {
     "create_player": Rule(6000, 10),
     "join_codes": Rule(2000, 5),
+    "avatar_upload": Rule(3000, 3),
+    "me_bot": Rule(500, 6),
 }
 
 

@@ -1,7 +1,7 @@
 """OPENAPI: the OpenAPI 3.0.3 description of every HTTP route of the server, served at /api/openapi.json.
 
-Covers the REST routes under /api (players, join codes, health, the bot API, the test-mode
-debug helpers), the health probes under /health and /skill.md. The WebSocket at /ws is described
+Covers the REST routes under /api (players, join codes, health, the bot API, the admin API, the
+test-mode debug helpers), the health probes under /health and /skill.md. The WebSocket at /ws is described
 in the docs, not here. tests/bot/test_openapi.py checks that every route the Klein apps register
 appears here, so the document cannot drift from the code.
 """
@@ -259,6 +259,17 @@ def _debug(summary: str, body: dict, ok: dict, **errors) -> dict:
     }}
 
 
+def _admin(method: str, summary: str, ok: dict, *, body: dict | None = None, busy: bool = False, **errors) -> dict:
+    op = {"tags": ["admin"], "summary": summary, "security": [{"adminToken": []}],
+          "responses": _responses(ok, body=body is not None, busy=busy, s401=_err("bad admin token"),
+                                  s429=_json(_ref("RateLimited"), "too many failed admin logins from this address"),
+                                  s503=_json(_ref("Busy"), '"server is starting, try again" or "server busy, try again"'),
+                                  **errors)}
+    if body is not None:
+        op["requestBody"] = _body(body, required=True)
+    return {method: op}
+
+
 PATHS = {
     # ---- public ------------------------------------------------------------------------
     "/api/health": {"get": {
@@ -295,6 +306,58 @@ PATHS = {
             sandboxBaseUrl={"type": "string", "nullable": True}, sandboxJoinToken={"type": "string", "nullable": True},
         ), "a new join code and its `CT1|baseUrl|CODE` join token"),
             limited=True, s401={"$ref": R + "Unauthorized"}, s503=("could not mint a join code, try again",)),
+    }},
+    "/api/me/avatar": {"post": {
+        "tags": ["public"], "summary": "Set your avatar picture",
+        "description": "The browser's avatar upload (addition). The body is the image itself (`image/png` or "
+                       "`image/jpeg`, at most 512 KiB), a `data:image/png;base64,…` URL as text, or JSON "
+                       "`{\"dataUrl\": …}` (`pngDataUrl` also accepted) or `{\"reset\": true}` to remove it. The "
+                       "server checks it, crops it to a centred square and stores it as a 128×128 PNG; "
+                       "`avatarVersion` goes up by one (0 after a reset).",
+        "security": [{"sessionToken": []}],
+        "requestBody": {"required": True, "content": {
+            "image/png": {"schema": {"type": "string", "format": "binary"}},
+            "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+            "text/plain": {"schema": {"type": "string", "description": "a data URL"}},
+            "application/json": {"schema": _obj({"dataUrl": STR, "pngDataUrl": STR, "reset": BOOL})},
+        }},
+        "responses": _responses(
+            _json(_ok(avatarVersion={"type": "integer", "minimum": 0},
+                      url={"type": "string", "nullable": True, "description": "`/api/avatars/<id>.png?v=<version>`"}),
+                  "the new avatar version"),
+            limited=True, busy=True, s401={"$ref": R + "Unauthorized"},
+            s400=("missing image", "expected a PNG or JPEG data URL", "invalid base64", "not a PNG or JPEG image",
+                  "unreadable image", "image dimensions out of range", "empty image", *BAD_JSON),
+            s404=("player missing",), s413=("avatar too large",),
+        ),
+    }},
+    "/api/avatars/{file}": {"get": {
+        "tags": ["public"], "summary": "A player's avatar picture",
+        "description": "`file` is `<playerId>.png`. With `?v=<avatarVersion>` the answer may be cached for a year.",
+        "parameters": [
+            {"name": "file", "in": "path", "required": True, "schema": {"type": "string", "pattern": r"^[A-Za-z0-9_-]+\.png$"}},
+            {"name": "v", "in": "query", "required": False, "schema": INT},
+        ],
+        "responses": _responses(
+            {"description": "the picture", "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}},
+            s404=("no avatar",),
+        ),
+    }},
+    "/api/me/bot": {"get": {
+        "tags": ["public"], "summary": "Your linked bot: presence and latest thought",
+        "description": "For the browser's \"link your bot\" panel (addition). `status` is offline when the bot has "
+                       "not called for 12 s, idle when it has not acted for 12 s, online otherwise.",
+        "security": [{"sessionToken": []}],
+        "responses": _responses(_json(_ok(
+            linked=BOOL, lastSeenAt=NULLABLE_MS, lastActionAt=NULLABLE_MS, thought=STR, thoughtAt=NULLABLE_MS,
+            status={"type": "string", "enum": ["online", "idle", "offline"]},
+        ), "the bot's presence"), limited=True, s401={"$ref": R + "Unauthorized"}),
+    }},
+    "/api/hat/questions": {"get": {
+        "tags": ["public"], "summary": "The sorting-hat quiz",
+        "description": "Questions in order, each with `id`, `kind` (choice or text), `required`, `prompt` {en, zh} "
+                       "and `options` [{value, en, zh}]. Answer over the WebSocket with `hat_submit` (addition).",
+        "responses": _responses(_json(_ok(questions={"type": "array", "items": {"type": "object"}}), "the quiz")),
     }},
     # ---- bot onboarding -----------------------------------------------------------------
     "/api/bot/link": {"post": {
@@ -468,6 +531,30 @@ PATHS = {
         s400=("missing playerId", "unknown itemId", "qty must be an integer from 1 to 9999",),
         s404=("unknown playerId", "not found",),
     ),
+    # ---- admin (Bearer admin token, derived from the server key) ------------------------
+    "/api/admin/announce": _admin("post", "Say something to everyone: a global system chat line",
+        _json(_ok(text=STR, connections=INT), "sent (after the tick that said it was committed)"),
+        body=_obj({"text": {"type": "string", "minLength": 1, "maxLength": 280}}, ("text",)), busy=True,
+        s400=("text required", "text too long (at most 280 characters)", "missing JSON body"),
+    ),
+    "/api/admin/kick": _admin("post", "Close every WebSocket of a player (close code 4003 \"kicked\")",
+        _json(_ok(playerId=STR, name=STR, closed={"type": "integer", "minimum": 1}), "how many sockets were closed"),
+        body=_obj({"player": {"type": "string", "description": "player id or name (case-insensitive)"}}, ("player",)),
+        s400=("player required (id or name)", "missing JSON body"), s404=("player not online",),
+        s409=_json(_ref("Error"), "several players online have that name: kick by id (`playerIds` lists them)"),
+    ),
+    "/api/admin/forget-tokens": _admin("post", "Forget the cached bot tokens of a player (revocation acts at once)",
+        _json(_ok(playerId=STR), "forgotten"),
+        body=_obj({"playerId": STR}, ("playerId",)), s400=("playerId required", "missing JSON body"),
+    ),
+    "/api/admin/status": _admin("get", "Health, players online per map channel, tick and store lag",
+        _json(_ref("AdminStatus"), "the server's status"),
+    ),
+    "/api/admin/online": _admin("get", "Players with a live socket or a bot that called in the last minute",
+        _json(_ok(players={"type": "array", "items": _obj({
+            "id": STR, "name": STR, "map": STR, "channel": INT, "level": INT, "sockets": INT, "bot": BOOL,
+        }, ("id", "name", "map", "channel", "level"))}), "who is online"),
+    ),
     # ---- outside /api ------------------------------------------------------------------
     "/health/live": {"get": {
         "tags": ["health"], "summary": "The process answers",
@@ -487,6 +574,15 @@ PATHS = {
     }},
 }
 
+SCHEMAS["AdminStatus"] = _ok(
+    time=ISO, ready=BOOL, tickLagS=NUM, ticks=INT, tickMs=_obj({"p50": NUM, "p99": NUM}, ("p50", "p99")),
+    storeLagMs={**NUM, "description": "age of the oldest change not yet committed; 0 when none"},
+    commitMs={**NUM, "description": "duration of the last commit"}, storeOk=BOOL, commitFailures=INT,
+    playersOnline=INT, playersInWorld=INT,
+    instances={"type": "array", "items": _obj({"instance": STR, "map": STR, "channel": INT, "online": INT,
+                                               "population": INT}, ("instance", "map", "channel", "online"))},
+    connections=INT, inbox=_obj({"length": INT, "drops": INT}, ("length", "drops")),
+)
 SCHEMAS["Readiness"] = _obj({"ok": BOOL, "started": BOOL, "tickLagS": NUM, "storeOk": BOOL, "players": INT,
                              "connections": INT, "ticks": INT}, ("ok", "started", "tickLagS", "storeOk"))
 
@@ -506,6 +602,7 @@ OPENAPI: dict = {
         {"name": "bot", "description": "The bot API (Authorization: Bearer <botToken>)"},
         {"name": "debug", "description": "Test-mode helpers, absent in production"},
         {"name": "health", "description": "Probes for the process supervisor"},
+        {"name": "admin", "description": "Live operations (Authorization: Bearer <admin token>); `clawtown` CLI uses them"},
     ],
     "paths": PATHS,
     "components": {
@@ -516,6 +613,9 @@ OPENAPI: dict = {
                          "description": "From POST /api/bot/link or /api/bot/spawn"},
             "sessionToken": {"type": "http", "scheme": "bearer", "bearerFormat": "cts_…",
                              "description": "From POST /api/players"},
+            "adminToken": {"type": "http", "scheme": "bearer", "bearerFormat": "ctadm_…",
+                           "description": "Derived from <data-dir>/server.key (clawtown.ops.admin_token); "
+                                          "the CLI derives it with --data-dir"},
         },
     },
 }

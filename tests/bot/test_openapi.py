@@ -9,13 +9,14 @@ import orjson
 import pytest
 from openapi_spec_validator import validate
 
+from clawtown.web.admin_api import AdminApi
 from clawtown.web.api import TownApi
 from clawtown.web.bot_api import BotApi
 from clawtown.web.health import HealthApi
 from clawtown.web.openapi import OPENAPI
 
 METHODS = {"get", "post", "put", "patch", "delete"}
-MOUNTS = [(TownApi.app, "/api"), (BotApi.app, "/api/bot"), (HealthApi.app, "/health")]
+MOUNTS = [(TownApi.app, "/api"), (BotApi.app, "/api/bot"), (AdminApi.app, "/api/admin"), (HealthApi.app, "/health")]
 """Where each Klein app is mounted (clawtown/web/site.py; BotApi through TownApi's /bot/ branch)."""
 PATHS = OPENAPI["paths"]
 
@@ -24,8 +25,8 @@ def registered_routes():
     """(full rule, methods) of every route the Klein apps register, except TownApi's /bot/ branch."""
     for app, prefix in MOUNTS:
         for rule in app.url_map.iter_rules():
-            if app is TownApi.app and rule.rule.startswith("/bot/"):
-                continue  # the branch into BotApi, whose own rules are listed under /api/bot
+            if app is TownApi.app and rule.rule.startswith(("/bot/", "/admin/")):
+                continue  # the branches into BotApi and AdminApi, whose own rules are listed under their mounts
             yield prefix + rule.rule, {m.lower() for m in rule.methods or ()} - {"head", "options"}
 
 
@@ -152,7 +153,7 @@ def test_statuses_of_the_bot_routes():
     assert {"200", "400", "413", "429", "503"} <= statuses("/api/bot/spawn", "post")
     assert {"200", "401", "429"} <= statuses("/api/join-codes", "post")
     assert PATHS["/api/join-codes"]["post"]["security"] == [{"sessionToken": []}]
-    assert set(OPENAPI["components"]["securitySchemes"]) == {"botToken", "sessionToken"}
+    assert set(OPENAPI["components"]["securitySchemes"]) == {"botToken", "sessionToken", "adminToken"}
 
 
 def test_error_strings_are_the_original_ones():

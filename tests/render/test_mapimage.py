@@ -7,7 +7,8 @@ import threading
 
 import pytest
 
-from clawtown.render import mapimage
+from clawtown.render import sprites, terrain
+from clawtown.render.drawing import BoundedCache
 from clawtown.render.mapimage import (
     YOU_COLOR, clamp_size, parse_color, render_map_png, render_minimap_png,
 )
@@ -227,8 +228,8 @@ def test_deterministic(busy_town, monkeypatch):
     again = [render_map_png(snap), render_map_png(snap, 1111, 777, names=True), render_minimap_png(snap)]
     assert first == again
     # cold caches draw exactly the same picture as warm ones
-    for name in ("_backgrounds", "_sprites", "_labels"):
-        monkeypatch.setattr(mapimage, name, mapimage._BoundedCache(max_entries=4, max_pixels=10**9))
+    for module, name in ((terrain, "_backgrounds"), (sprites, "_sprites"), (sprites, "_labels")):
+        monkeypatch.setattr(module, name, BoundedCache(max_entries=4, max_pixels=10**9))
     cold = [render_map_png(snap), render_map_png(snap, 1111, 777, names=True), render_minimap_png(snap)]
     assert cold == first
 
