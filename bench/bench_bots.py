@@ -691,6 +691,11 @@ def run(args) -> dict:
         }
         out["connected"] = connected
         out.update(merge(results, args.duration))
+        sv = out["server"]
+        if sv["cpu_pct"] is not None and out["requests_per_s"]:
+            # steadier than the latencies when other processes share the cores: CPU per request at this mix
+            sv["cpu_ms_per_request"] = sv["cpu_pct"] * 10.0 / out["requests_per_s"]
+            sv["requests_per_s_per_core"] = 1000.0 / sv["cpu_ms_per_request"]
     finally:
         if server is not None:
             server.stop()
@@ -780,6 +785,9 @@ def report(out: dict, args) -> None:
               f"{sv['rss_mb']:.0f} MB at the end")
     else:
         print("server CPU: unknown (give --server-pid with --url)")
+    if sv.get("cpu_ms_per_request"):
+        print(f"server CPU per request at this mix: {sv['cpu_ms_per_request']:.2f} ms, so one core serves about "
+              f"{sv['requests_per_s_per_core']:.0f} requests/s of it")
     if sv["ticks_per_s"] is not None:
         print(f"game ticks during the window: {sv['ticks_per_s']:.1f} per s (the server aims at 20; "
               f"from the tick counter of /health/ready at both ends)")

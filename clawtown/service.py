@@ -43,6 +43,11 @@ from .web.site import build_root, build_site
 from .web.ws import make_ws_factory
 
 
+def close_socket(conn, code: int, reason: str) -> None:
+    """Close a WebSocket with a server close code (1001, 1012: autobahn's sendClose refuses them)."""
+    conn.sender.sendCloseFrame(code=code, reasonUtf8=reason.encode("utf-8"), isReply=False)
+
+
 class ClawtownService(MultiService):
     """Starts its children only after the store is open and the world restored."""
 
@@ -102,7 +107,7 @@ class ClawtownService(MultiService):
         """Forget every character, code and token (test mode): close sockets, wipe the store."""
         yield self.sync.flush()
         for conn in list(self.sessions.by_id.values()):
-            conn.sender.sendClose(1012, "world reset")
+            close_socket(conn, 1012, "world reset")
         yield self.runner.run(lambda store: store.wipe())
         self._fresh_world()
 
@@ -123,6 +128,8 @@ class ClawtownService(MultiService):
             log.err(failure, "clawtown could not start")
             if reactor.running:
                 reactor.stop()
+            else:  # it failed before the reactor ran (e.g. the data dir is locked): stop as soon as it runs
+                reactor.callWhenRunning(reactor.stop)
 
         self._boot().addErrback(fatal)
 
@@ -131,12 +138,23 @@ class ClawtownService(MultiService):
         self.ready = False
         if self.running:
             yield MultiService.stopService(self)
-            for conn in list(self.sessions.by_id.values()):  # everything they were told is on disk now
-                conn.sender.sendClose(1001, "server going away")
+            yield self._close_sockets()
         self.ws_factory.stopFactory()
         self.images.stop()
         yield self.runner.stop()
         self.lock.release()
+
+    @inlineCallbacks
+    def _close_sockets(self, wait_s: float = 1.0):
+        """Close every WebSocket with 1001 (all they were told is on disk now); wait a little for them."""
+        from twisted.internet import reactor
+        from twisted.internet.task import deferLater
+
+        for conn in list(self.sessions.by_id.values()):
+            close_socket(conn, 1001, "server going away")
+        deadline = reactor.seconds() + wait_s
+        while len(self.sessions) and reactor.seconds() < deadline:
+            yield deferLater(reactor, 0.02, lambda: None)
 
 
 def make_service(settings, reactor) -> MultiService:

@@ -320,7 +320,7 @@ def check_board(report: Report, posts: dict[str, int], board: list[dict]) -> Non
 class Actor(threading.Thread):
     """One character's round: verify what was acknowledged before, wait for the go, then play."""
 
-    def __init__(self, ch: Character, run: "Chaos", rng: random.Random) -> None:
+    def __init__(self, ch: Character, run: Chaos, rng: random.Random) -> None:
         super().__init__(daemon=True, name=f"actor-{ch.name}")
         self.ch = ch
         self.run_ = run
@@ -620,6 +620,10 @@ class Chaos:
             before = self.report.checked
             self.round(self.args.rounds + 1, play=False)  # a last start: check the last round too
             self.log(f"final check: {self.report.checked - before} facts")
+        except BaseException:
+            print(f"chaos stopped by an error; server log: {self.server.log_path}", file=sys.stderr)
+            self.args.keep_dir = self.args.keep_dir or self.root  # keep the evidence
+            raise
         finally:
             self.server.stop(signal.SIGKILL)
         duration = time.monotonic() - started
@@ -636,8 +640,8 @@ class Chaos:
         print(f"duration: {duration:.1f} s")
         if self.sig == signal.SIGTERM:
             print(f"exit codes after SIGTERM: {sorted(set(self.exit_codes), key=str)}")
-        if self.args.keep_dir:
-            print(f"data dir kept: {self.server.data_dir}")
+        if self.args.keep_dir or self.report.losses:
+            print(f"data dir kept: {self.server.data_dir} (server log: {self.server.log_path})")
         else:
             shutil.rmtree(self.root, ignore_errors=True)
         if self.report.losses:

@@ -20,7 +20,15 @@ from rich.table import Table
 
 from ..keys import ServerKeyError
 from ..ops.admin_token import admin_token_for
-from ._common import DEFAULT_DATA_DIR, DEFAULT_URL, DataDir, ServerUrl, console, fail, resolve_dir
+from ._common import (
+    DEFAULT_DATA_DIR,
+    DEFAULT_URL,
+    DataDir,
+    ServerUrl,
+    console,
+    fail,
+    resolve_dir,
+)
 
 TIMEOUT_S = 5.0
 

@@ -11,7 +11,7 @@ Routes: POST announce, POST kick, POST forget-tokens, GET status, GET online.
 from __future__ import annotations
 
 import hmac
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from klein import Klein
 
@@ -21,7 +21,13 @@ from ..ops.admin_token import derive_admin_token
 from ..sim import commands as c
 from ..sim.text import clean_text
 from .bot_api import bearer
-from .jsonapi import ApiError, client_address, install_error_handlers, json_response, read_json
+from .jsonapi import (
+    ApiError,
+    client_address,
+    install_error_handlers,
+    json_response,
+    read_json,
+)
 
 CLOSE_KICKED = 4003
 MAX_ANNOUNCE = 280
@@ -84,6 +90,7 @@ class AdminApi:
             if len(self._blocked) >= MAX_BLOCKED:
                 self._blocked = {a: t for a, t in self._blocked.items() if t > now}
             self._blocked[address] = now + wait / 1000.0
+            raise ApiError(429, "too many failed admin logins", retryInMs=max(50, wait))
         raise ApiError(401, "bad admin token")
 
     # ---- actions -----------------------------------------------------------------------
@@ -163,7 +170,7 @@ class AdminApi:
         tick_ms = list(game.tick_ms)
         body = {
             "ok": True,
-            "time": datetime.fromtimestamp(self.clock.seconds(), tz=timezone.utc).isoformat().replace("+00:00", "Z"),
+            "time": datetime.fromtimestamp(self.clock.seconds(), tz=UTC).isoformat().replace("+00:00", "Z"),
             "ready": bool(getattr(self.server, "ready", True)),
             "tickLagS": round(self.tick.lag_seconds(), 4) if self.tick is not None else 0.0,
             "ticks": game.ticks,

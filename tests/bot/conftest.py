@@ -165,7 +165,7 @@ class Town:
         self.base_url = BaseUrl(public_base_url)
         self.images = inline_images(self.game) if images else None
         self.bots = BotApi(self.game, self.access, self.limiter, self.chatlog, self.mint, self.clock, self.base_url,
-                           images=self.images)
+                           images=self.images, sync=self.sync)
         self.debug = DebugActions(self.game, self.sync) if debug else None
         self.api = TownApi(self.game, self.mint, self.limiter, self.clock, self.debug, bots=self.bots,
                            access=self.access, base_url=self.base_url)

@@ -12,7 +12,7 @@ import { installKeyboard } from './input/keyboard.js';
 import { installPointer } from './input/pointer.js';
 import { Joystick } from './input/joystick.js';
 import { t, has, lang, apply as applyI18n } from './i18n.js';
-import { loadSession, saveSession, takePartyFromUrl, pendingParty, clearPendingParty } from './session.js';
+import { loadSession, saveSession, clearSession, takePartyFromUrl, pendingParty, clearPendingParty } from './session.js';
 import { $, toast, installTooltips } from './ui/dom.js';
 import { mountHud } from './ui/hud.js';
 import { mountHotbar } from './ui/hotbar.js';
@@ -31,7 +31,7 @@ import { mountOnboarding } from './ui/onboarding.js';
 const model = new Model();
 const net = new GameSocket();
 const renderer = new Renderer($('#game'), model);
-const app = { model, net, renderer, session: null, pendingHat: null };
+const app = { model, net, renderer, session: null, pendingHat: null, hellos: 0 };
 app.skills = new Skills(app);
 renderer.targetFn = () => app.skills.target();
 const minimap = new Minimap($('#minimap'), model, renderer.cam);
@@ -136,6 +136,7 @@ function onNote(note) {
 
 async function afterHello() {
   const you = model.you;
+  app.hellos += 1;
   document.title = `${you.name} · Clawtown`;
   if (app.session && app.session.name !== you.name) {
     app.session.name = you.name;
@@ -165,6 +166,7 @@ async function afterHello() {
 on('net', (st) => {
   document.body.dataset.net = st.state;
   if (st.state === 'auth') {
+    clearSession();
     $('#app').classList.remove('playing');
     app.onboarding.show(t('ob.lost'));
   }
@@ -197,7 +199,28 @@ $('#minimap').addEventListener('click', (ev) => {
   if (w && net.send('goal', { x: Math.round(w.x), y: Math.round(w.y) })) renderer.goal = { ...w, t0: performance.now() };
 });
 
-const resize = () => renderer.resize();
+/** Keep yourself in the part of the screen that panels leave free. */
+function refocus() {
+  const dock = $('#dock');
+  const chat = $('#chat');
+  let x = 0;
+  let y = 0;
+  if (!dock.hidden) {
+    const r = dock.getBoundingClientRect();
+    if (r.width >= window.innerWidth * 0.9) y = r.height / 2;
+    else x = r.width / 2;
+  } else if (chat.classList.contains('open') && window.innerWidth <= 700) {
+    y = chat.getBoundingClientRect().height / 2;
+  }
+  renderer.focus = { x, y };
+}
+on('dock', () => requestAnimationFrame(refocus));
+new MutationObserver(() => refocus()).observe($('#chat'), { attributes: true, attributeFilter: ['class'] });
+
+const resize = () => {
+  renderer.resize();
+  refocus();
+};
 window.addEventListener('resize', resize);
 if (window.visualViewport) window.visualViewport.addEventListener('resize', resize);
 document.addEventListener('visibilitychange', () => { if (!document.hidden) net.retryNow(); });

@@ -1,5 +1,5 @@
-// camera.js — which part of the world is on screen: follows a point smoothly, keeps inside
-// the map (or centres a small map), and converts between screen and world coordinates.
+// camera.js — which part of the world is on screen: follows a point smoothly, stays near the
+// map (or centres a small map), and converts between screen and world coordinates.
 
 export class Camera {
   constructor() {
@@ -15,7 +15,7 @@ export class Camera {
   resize(cssW, cssH) {
     this.viewW = cssW;
     this.viewH = cssH;
-    const base = Math.min(Math.max(Math.min(cssW, cssH) / 430, 1), 2.3);
+    const base = Math.min(Math.max(Math.min(cssW, cssH) / 460, 1), 2.3);
     this.zoom = Math.min(Math.max(base * this.userZoom, 0.7), 3.2);
   }
 
@@ -30,8 +30,11 @@ export class Camera {
     const vh = this.viewH / this.zoom;
     let gx = tx - vw / 2;
     let gy = ty - vh / 2;
-    gx = vw >= mapW ? (mapW - vw) / 2 : Math.min(Math.max(gx, 0), mapW - vw);
-    gy = vh >= mapH ? (mapH - vh) / 2 : Math.min(Math.max(gy, 0), mapH - vh);
+    // a little forest may show past the map's edge, so you never hide under a corner panel
+    const mx = vw * 0.22;
+    const my = vh * 0.22;
+    gx = vw >= mapW ? clamp(gx, (mapW - vw) / 2 - mx, (mapW - vw) / 2 + mx) : clamp(gx, -mx, mapW - vw + mx);
+    gy = vh >= mapH ? clamp(gy, (mapH - vh) / 2 - my, (mapH - vh) / 2 + my) : clamp(gy, -my, mapH - vh + my);
     if (!this.placed || dt === 0 || Math.hypot(gx - this.x, gy - this.y) > 600) {
       this.x = gx;
       this.y = gy;
@@ -56,4 +59,8 @@ export class Camera {
     return wx > this.x - margin && wy > this.y - margin &&
       wx < this.x + this.viewW / this.zoom + margin && wy < this.y + this.viewH / this.zoom + margin;
   }
+}
+
+function clamp(v, lo, hi) {
+  return Math.min(Math.max(v, lo), hi);
 }

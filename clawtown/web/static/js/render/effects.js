@@ -107,7 +107,7 @@ export class Effects {
     }
   }
 
-  draw(ctx, now, R, model) {
+  draw(ctx, now, T, model) {
     let w = 0;
     for (const e of this.list) {
       const t = (now - e.t0) / e.dur;
@@ -128,11 +128,11 @@ export class Effects {
       if (t >= 1) continue;
       this.texts[k++] = f;
       if (t < 0) continue;
-      const s = damageText(f.text, f.kind, R);
+      const s = damageText(f.text, f.kind, T.R);
       const pop = t < 0.12 ? 0.6 + (t / 0.12) * 0.55 : t < 0.2 ? 1.15 - ((t - 0.12) / 0.08) * 0.15 : 1;
       ctx.globalAlpha = t > 0.7 ? (1 - t) / 0.3 : 1;
-      const w2 = s.w * pop;
-      const h2 = s.h * pop;
+      const w2 = s.w * pop * T.k;
+      const h2 = s.h * pop * T.k;
       ctx.drawImage(s.c, f.x + f.jitter * t - w2 / 2, f.y - t * 26 - h2 / 2, w2, h2);
     }
     ctx.globalAlpha = 1;
@@ -260,35 +260,49 @@ const DRAW = {
     }
     const k = (t - fly) / (1 - fly);
     const r = Math.max(1, e.r * (0.35 + 0.65 * Math.min(1, k * 2.2)));
-    const g = ctx.createRadialGradient(e.x, e.y - 6, 0, e.x, e.y - 6, r);
-    g.addColorStop(0, `rgba(255,245,200,${0.9 * (1 - k)})`);
-    g.addColorStop(0.35, `rgba(255,160,50,${0.75 * (1 - k)})`);
-    g.addColorStop(1, 'rgba(230,60,30,0)');
-    ctx.fillStyle = g;
+    const a = 1 - k;
+    ctx.fillStyle = `rgba(255,140,50,${0.28 * a})`;
     ctx.beginPath();
     ctx.arc(e.x, e.y - 6, r, 0, Math.PI * 2);
     ctx.fill();
-    ring(ctx, e.x, e.y - 6, r * 0.9, '#ffcf6a', 3 * (1 - k) + 0.5, 1 - k);
+    ctx.fillStyle = `rgba(255,210,120,${0.45 * a})`;
+    ctx.beginPath();
+    ctx.arc(e.x, e.y - 6, r * 0.55, 0, Math.PI * 2);
+    ctx.fill();
+    ctx.fillStyle = `rgba(255,250,225,${0.7 * a})`;
+    ctx.beginPath();
+    ctx.arc(e.x, e.y - 6, r * 0.22, 0, Math.PI * 2);
+    ctx.fill();
+    ring(ctx, e.x, e.y - 6, r * 0.95, '#ffcf6a', 3 * a + 0.5, a);
   },
   hail(ctx, e, t) {
-    ctx.globalAlpha = 0.35 * (1 - t);
-    ctx.fillStyle = '#bfe6ff';
+    const a = t < 0.15 ? t / 0.15 : 1 - (t - 0.15) / 0.85;
+    ctx.fillStyle = `rgba(150,205,255,${0.22 * a})`;
     ctx.beginPath();
-    ctx.ellipse(e.x, e.y, e.r, e.r * 0.55, 0, 0, Math.PI * 2);
+    ctx.ellipse(e.x, e.y, e.r, e.r * 0.6, 0, 0, Math.PI * 2);
     ctx.fill();
-    ctx.globalAlpha = 1 - t * 0.7;
-    ctx.strokeStyle = '#e8f7ff';
+    ctx.globalAlpha = a;
+    ctx.strokeStyle = 'rgba(170,225,255,0.9)';
     ctx.lineWidth = 2;
+    ctx.setLineDash([8, 6]);
     ctx.beginPath();
-    for (let i = 0; i < 14; i++) {
-      const seed = (i * 97) % 31;
-      const phase = (t * 2.2 + seed / 31) % 1;
-      const sx = e.x + Math.cos(i * 2.4) * e.r * 0.8 * ((seed % 10) / 10);
-      const sy = e.y + Math.sin(i * 2.4) * e.r * 0.45 * ((seed % 10) / 10) - 60 * (1 - phase);
-      ctx.moveTo(sx, sy - 8);
-      ctx.lineTo(sx - 2, sy);
-    }
+    ctx.ellipse(e.x, e.y, e.r * 0.95, e.r * 0.57, 0, 0, Math.PI * 2);
     ctx.stroke();
+    ctx.setLineDash([]);
+    for (let i = 0; i < 16; i++) {
+      const seed = (i * 97) % 31;
+      const phase = (t * 2.4 + seed / 31) % 1;
+      const sx = e.x + Math.cos(i * 2.4) * e.r * 0.8 * ((seed % 10) / 10);
+      const sy = e.y + Math.sin(i * 2.4) * e.r * 0.48 * ((seed % 10) / 10) - 70 * (1 - phase);
+      ctx.fillStyle = i % 3 ? '#e6f7ff' : '#9fd8ff';
+      ctx.beginPath();
+      ctx.moveTo(sx, sy - 6);
+      ctx.lineTo(sx + 2.2, sy);
+      ctx.lineTo(sx, sy + 3);
+      ctx.lineTo(sx - 2.2, sy);
+      ctx.closePath();
+      ctx.fill();
+    }
   },
   arrow(ctx, e, t) {
     const k = Math.min(1, t / 0.65);

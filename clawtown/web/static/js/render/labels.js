@@ -1,5 +1,6 @@
 // labels.js — text drawn once into small canvases and reused: name tags, intent lines,
-// thought bubbles, damage numbers and portal signs. Sizes are in world units.
+// thought bubbles, damage numbers and portal signs. Sizes are CSS pixels (R = device pixel
+// ratio); the renderer divides by the zoom so text stays the same size on screen.
 
 const cache = new Map();
 const FONT = 'system-ui, -apple-system, "Segoe UI", "Noto Sans TC", "PingFang TC", "Microsoft JhengHei", sans-serif';
@@ -33,33 +34,33 @@ function measure(text, font) {
 /** Outlined text (a name tag); `badge` adds a small coloured pill before it. */
 export function nameTag(text, color, R, badge = null) {
   return get(`n|${text}|${color}|${R}|${badge ? badge.text + badge.color : ''}`, () => {
-    const font = `700 10px ${FONT}`;
-    const bfont = `800 7px ${FONT}`;
+    const font = `700 11.5px ${FONT}`;
+    const bfont = `800 8px ${FONT}`;
     const tw = measure(text, font);
     const bw = badge ? measure(badge.text, bfont) + 6 : 0;
     const w = Math.ceil(tw + bw + (badge ? 3 : 0) + 6);
-    const h = 14;
+    const h = 16;
     const { c, ctx } = make(w, h, R);
     let x = 3;
     if (badge) {
       ctx.fillStyle = badge.color;
       ctx.beginPath();
-      ctx.roundRect(x, 2.5, bw, 9, 4.5);
+      ctx.roundRect(x, 3, bw, 10, 5);
       ctx.fill();
       ctx.font = bfont;
       ctx.fillStyle = '#fff';
       ctx.textBaseline = 'middle';
-      ctx.fillText(badge.text, x + 3, 7.3);
+      ctx.fillText(badge.text, x + 3, 8.3);
       x += bw + 3;
     }
     ctx.font = font;
     ctx.textBaseline = 'middle';
     ctx.lineJoin = 'round';
-    ctx.lineWidth = 2.6;
+    ctx.lineWidth = 3;
     ctx.strokeStyle = 'rgba(24,30,40,0.85)';
-    ctx.strokeText(text, x, 7.5);
+    ctx.strokeText(text, x, 8.5);
     ctx.fillStyle = color;
-    ctx.fillText(text, x, 7.5);
+    ctx.fillText(text, x, 8.5);
     return { c, w, h };
   });
 }
@@ -67,19 +68,19 @@ export function nameTag(text, color, R, badge = null) {
 /** A dark translucent pill with italic text (intent line over a head). */
 export function pill(text, R, bg = 'rgba(30,36,52,0.78)', fg = '#fff7e0') {
   return get(`p|${text}|${R}|${bg}`, () => {
-    const font = `italic 600 8.5px ${FONT}`;
-    const shown = clip(text, font, 150);
-    const w = Math.ceil(measure(shown, font) + 12);
-    const h = 13;
+    const font = `italic 600 11px ${FONT}`;
+    const shown = clip(text, font, 200);
+    const w = Math.ceil(measure(shown, font) + 14);
+    const h = 17;
     const { c, ctx } = make(w, h, R);
     ctx.fillStyle = bg;
     ctx.beginPath();
-    ctx.roundRect(0.5, 0.5, w - 1, h - 1, 6);
+    ctx.roundRect(0.5, 0.5, w - 1, h - 1, 8);
     ctx.fill();
     ctx.font = font;
     ctx.fillStyle = fg;
     ctx.textBaseline = 'middle';
-    ctx.fillText(shown, 6, h / 2 + 0.5);
+    ctx.fillText(shown, 7, h / 2 + 0.5);
     return { c, w, h };
   });
 }
@@ -87,21 +88,21 @@ export function pill(text, R, bg = 'rgba(30,36,52,0.78)', fg = '#fff7e0') {
 /** A white thought cloud with up to three wrapped lines; anchored at its bottom centre. */
 export function thoughtBubble(text, R) {
   return get(`t|${text}|${R}`, () => {
-    const font = `600 8.5px ${FONT}`;
-    const lines = wrap(text, font, 120, 3);
+    const font = `600 11px ${FONT}`;
+    const lines = wrap(text, font, 170, 3);
     const tw = Math.max(...lines.map((l) => measure(l, font)));
-    const w = Math.ceil(tw + 16);
-    const bodyH = lines.length * 10.5 + 9;
-    const h = Math.ceil(bodyH + 10);
+    const w = Math.ceil(tw + 20);
+    const bodyH = lines.length * 14 + 10;
+    const h = Math.ceil(bodyH + 12);
     const { c, ctx } = make(w, h, R);
     ctx.fillStyle = 'rgba(255,255,255,0.96)';
     ctx.strokeStyle = 'rgba(120,130,170,0.55)';
     ctx.lineWidth = 1;
     ctx.beginPath();
-    ctx.roundRect(0.5, 0.5, w - 1, bodyH, 8);
+    ctx.roundRect(0.5, 0.5, w - 1, bodyH, 10);
     ctx.fill();
     ctx.stroke();
-    for (const [x, y, r] of [[w / 2 - 4, bodyH + 3.5, 2.6], [w / 2 - 7, bodyH + 8, 1.6]]) {
+    for (const [x, y, r] of [[w / 2 - 4, bodyH + 4, 3.2], [w / 2 - 8, bodyH + 9.5, 2]]) {
       ctx.beginPath();
       ctx.arc(x, y, r, 0, Math.PI * 2);
       ctx.fill();
@@ -110,7 +111,7 @@ export function thoughtBubble(text, R) {
     ctx.font = font;
     ctx.fillStyle = '#3b3f5c';
     ctx.textBaseline = 'top';
-    lines.forEach((l, i) => ctx.fillText(l, 8, 5 + i * 10.5));
+    lines.forEach((l, i) => ctx.fillText(l, 10, 6 + i * 14));
     return { c, w, h };
   });
 }
@@ -119,7 +120,7 @@ export function thoughtBubble(text, R) {
 export function damageText(text, kind, R) {
   return get(`d|${text}|${kind}|${R}`, () => {
     const big = kind === 'crit' || kind === 'level';
-    const size = big ? 15 : kind === 'info' ? 9 : 12;
+    const size = big ? 20 : kind === 'info' ? 12 : 16;
     const font = `900 ${size}px ${FONT}`;
     const w = Math.ceil(measure(text, font) + 8);
     const h = size + 8;
@@ -140,20 +141,20 @@ export function damageText(text, kind, R) {
 /** A sign for a portal ("→ Poring Meadow"). */
 export function sign(text, R) {
   return get(`s|${text}|${R}`, () => {
-    const font = `800 9px ${FONT}`;
-    const w = Math.ceil(measure(text, font) + 14);
-    const h = 15;
+    const font = `800 11.5px ${FONT}`;
+    const w = Math.ceil(measure(text, font) + 16);
+    const h = 19;
     const { c, ctx } = make(w, h, R);
     ctx.fillStyle = 'rgba(70,40,150,0.85)';
     ctx.beginPath();
-    ctx.roundRect(0.5, 0.5, w - 1, h - 1, 7);
+    ctx.roundRect(0.5, 0.5, w - 1, h - 1, 9);
     ctx.fill();
     ctx.strokeStyle = 'rgba(210,195,255,0.9)';
     ctx.stroke();
     ctx.font = font;
     ctx.fillStyle = '#fff';
     ctx.textBaseline = 'middle';
-    ctx.fillText(text, 7, h / 2 + 0.5);
+    ctx.fillText(text, 8, h / 2 + 0.5);
     return { c, w, h };
   });
 }

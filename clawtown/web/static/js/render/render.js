@@ -6,7 +6,7 @@ import { Camera } from './camera.js';
 import { Terrain } from './terrain.js';
 import { Effects } from './effects.js';
 import { nameTag, pill, thoughtBubble, sign } from './labels.js';
-import { playerSprite, hatSprite, avatarHead, monsterSprite, shadowSprite, itemSprite, monsterRadius } from './sprites.js';
+import { playerSprite, hatSprite, figureSprite, avatarHead, monsterSprite, shadowSprite, dropSprite, monsterRadius, resetSprites, WOBBLE_PHASES, BOB_PHASES } from './sprites.js';
 import { TILE, hashStr, hpColor, RARITY, HAIR } from './palette.js';
 import { iconKind } from '../items.js';
 
@@ -27,6 +27,7 @@ export class Renderer {
     this.frames = 0;
     this.goal = null;
     this.hover = null;
+    this.focus = { x: 0, y: 0 }; // css px to shift the followed point (a panel covers part of the screen)
     this.targetFn = () => null;
     this.avatars = new Map();
     this.order = [];
@@ -45,6 +46,7 @@ export class Renderer {
 
   /** Forget per-map state (a new map or channel). */
   reset() {
+    this.terrainDone = false;
     this.effects.clear();
     this.goal = null;
     this.cam.placed = false;
@@ -94,20 +96,32 @@ export class Renderer {
       e.moving = Math.abs(dx) + Math.abs(dy) > 1.2;
     }
     const me = model.me();
-    if (me) cam.follow(me.rx, me.ry - 10, mapW, mapH, dt);
+    if (me) cam.follow(me.rx + this.focus.x / cam.zoom, me.ry - 10 + this.focus.y / cam.zoom, mapW, mapH, dt);
     else if (model.you && Number.isFinite(model.you.x)) cam.follow(model.you.x, model.you.y, mapW, mapH, 0);
     const S = cam.zoom * this.dpr;
-    const R = Math.min(3, Math.max(1, Math.ceil(S - 0.1)));
+    if (S !== this.scale) {
+      this.scale = S;
+      resetSprites();
+    }
+    const ox = Math.round(-cam.x * S);
+    const oy = Math.round(-cam.y * S);
+    this.px = { S, ox, oy };
+    const T = { R: this.dpr, k: 1 / cam.zoom };
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.imageSmoothingEnabled = true;
-    ctx.fillStyle = '#2f6b3d';
-    ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
-    this.terrain.draw(ctx, cam, S);
-    ctx.setTransform(S, 0, 0, S, Math.round(-cam.x * S), Math.round(-cam.y * S));
-    this.drawPortals(ctx, map, now, R);
+    if (!this.terrainDone) {
+      ctx.fillStyle = '#2f6b3d';
+      ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
+    }
+    this.terrainDone = this.terrain.draw(ctx, cam, S);
+    ctx.setTransform(S, 0, 0, S, ox, oy);
+    this.drawPortals(ctx, map, now, T);
     const target = this.targetFn();
     this.drawMarkers(ctx, now, target, me);
 
+    // entities are drawn in device pixels: sprites made at this exact scale, copied 1:1
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.imageSmoothingEnabled = false;
     const order = this.order;
     order.length = 0;
     for (const e of model.entities.values()) {
@@ -117,23 +131,47 @@ export class Renderer {
     }
     order.sort((a, b) => (a.k === 'd' ? -1e6 : 0) + a.ry - ((b.k === 'd' ? -1e6 : 0) + b.ry));
     for (const e of order) {
-      if (e.k === 'd') this.drawDrop(ctx, e, now, R);
-      else if (e.k === 'm') this.drawMonster(ctx, e, now, R, target);
-      else if (e.k === 'p') this.drawPlayer(ctx, e, now, R);
+      if (e.k === 'd') this.drawDrop(ctx, e, now, S);
+      else if (e.k === 'm') this.drawMonster(ctx, e, now, S);
+      else if (e.k === 'p') this.drawPlayer(ctx, e, now, S);
     }
     const partyIds = new Set((model.party && model.party.members || []).map((m) => m.id));
     const serverNow = model.serverNow();
     for (const e of order) {
-      if (e.k === 'm') this.monsterOverlay(ctx, e, R, target);
-      else if (e.k === 'p') this.playerOverlay(ctx, e, R, e.id === model.you.id, partyIds.has(e.id), serverNow);
+      if (e.k === 'm') this.monsterOverlay(ctx, e, target);
+      else if (e.k === 'p') this.playerOverlay(ctx, e, e.id === model.you.id, partyIds.has(e.id), serverNow);
     }
-    this.effects.draw(ctx, now, R, model);
+    ctx.imageSmoothingEnabled = true;
+    ctx.setTransform(S, 0, 0, S, ox, oy);
+    this.effects.draw(ctx, now, T, model);
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
     this.drawMs = performance.now() - t0;
     this.avgMs = this.frames ? this.avgMs * 0.95 + this.drawMs * 0.05 : this.drawMs;
     this.frames += 1;
   }
 
-  drawPortals(ctx, map, now, R) {
+  /** Device x / y of a world point (whole pixels). */
+  X(wx) {
+    return Math.round(wx * this.px.S) + this.px.ox;
+  }
+
+  Y(wy) {
+    return Math.round(wy * this.px.S) + this.px.oy;
+  }
+
+  /** Copy a sprite 1:1 with its anchor on world point (wx, wy), `dy` device pixels lower. */
+  blit(ctx, s, wx, wy, dy = 0) {
+    const S = this.px.S;
+    ctx.drawImage(s.c, this.X(wx) - Math.round(s.ax * S), this.Y(wy) - Math.round(s.ay * S) + dy);
+  }
+
+  /** A label canvas (made at the device pixel ratio) centred on wx, its top at wy. */
+  label(ctx, s, wx, wy, dy = 0) {
+    const d = this.dpr;
+    ctx.drawImage(s.c, this.X(wx) - Math.round((s.w * d) / 2), this.Y(wy) + Math.round(dy * d));
+  }
+
+  drawPortals(ctx, map, now, T) {
     for (const p of map.portals || []) {
       if (!this.cam.sees(p.x, p.y, 80)) continue;
       const pulse = 0.5 + 0.5 * Math.sin(now / 420);
@@ -163,8 +201,8 @@ export class Renderer {
         ctx.fillRect(p.x + Math.sin(i * 2.3) * 14 - 1, p.y - ph * 40, 2, 2);
       }
       ctx.globalAlpha = 1;
-      const s = sign(`→ ${p.label || p.to}`, R);
-      ctx.drawImage(s.c, p.x - s.w / 2, p.y - 52, s.w, s.h);
+      const s = sign(`→ ${p.label || p.to}`, T.R);
+      ctx.drawImage(s.c, p.x - (s.w * T.k) / 2, p.y - 38 - s.h * T.k, s.w * T.k, s.h * T.k);
     }
   }
 
@@ -215,126 +253,115 @@ export class Renderer {
     }
   }
 
-  drawDrop(ctx, d, now, R) {
-    const bob = Math.sin(now / 300 + (d.h || 0)) * 1.5;
-    const glow = RARITY[d.rarity];
+  drawDrop(ctx, d, now, S) {
     if (d.rarity && d.rarity !== 'common') {
       ctx.globalAlpha = 0.35 + 0.2 * Math.sin(now / 200);
-      ctx.fillStyle = glow;
+      ctx.fillStyle = RARITY[d.rarity];
       ctx.beginPath();
-      ctx.ellipse(d.rx, d.ry, 11, 5, 0, 0, Math.PI * 2);
+      ctx.ellipse(this.X(d.rx), this.Y(d.ry), 11 * S, 5 * S, 0, 0, Math.PI * 2);
       ctx.fill();
       ctx.globalAlpha = 1;
     }
-    const sh = shadowSprite(6, R);
-    ctx.drawImage(sh.c, d.rx - sh.ax, d.ry - sh.ay, sh.w, sh.h);
-    const s = itemSprite(iconKind(d.item), 15, R);
-    ctx.drawImage(s.c, d.rx - s.ax, d.ry - 9 - s.ay + bob, s.w, s.h);
+    const phase = Math.floor(now / 110 + (d.h || 0)) % BOB_PHASES;
+    this.blit(ctx, dropSprite(iconKind(d.item), S, phase), d.rx, d.ry);
   }
 
-  drawMonster(ctx, m, now, R) {
-    const s = monsterSprite(m.kind, m.color, R);
-    const phase = (hashStr(m.id) % 628) / 100;
-    const wob = Math.sin(now / 240 + phase);
-    let sx = 1 + wob * 0.06;
-    let sy = 1 - wob * 0.06;
-    let hop = m.moving ? Math.abs(Math.sin(now / 150 + phase)) * 3 : 0;
-    let alpha = 1;
+  drawMonster(ctx, m, now, S) {
+    const seed = hashStr(m.id);
+    const phase = Math.floor(now / (m.moving ? 45 : 70) + (seed % 97)) % WOBBLE_PHASES;
+    const s = monsterSprite(m.kind, m.color, S, phase, !!m.moving && m.alive);
     if (!m.alive) {
       const t = Math.min(1, (now - m.diedAt) / 450);
-      sx = 1 + t * 0.6;
-      sy = 1 - t * 0.8;
-      hop = 0;
-      alpha = 1 - t;
+      const w = s.c.width * (1 + t * 0.6);
+      const h = s.c.height * (1 - t * 0.8);
+      ctx.globalAlpha = 1 - t;
+      ctx.drawImage(s.c, this.X(m.rx) - w / 2, this.Y(m.ry) - h, w, h);
+      ctx.globalAlpha = 1;
+      return;
     }
-    const sh = shadowSprite(s.r, R);
-    ctx.globalAlpha = alpha;
-    ctx.drawImage(sh.c, m.rx - sh.ax, m.ry - sh.ay, sh.w, sh.h);
     const hit = now - (m.hitAt || 0) < 160;
-    const shake = hit ? Math.sin(now / 12) * 2 : 0;
-    const w = s.w * sx;
-    const h = s.h * sy;
-    const x = m.rx - s.ax * sx + shake;
-    const y = m.ry - s.ay * sy - hop;
-    ctx.drawImage(s.c, x, y, w, h);
+    const x = this.X(m.rx) - Math.round(s.ax * S) + (hit ? Math.round(Math.sin(now / 12) * 2 * S) : 0);
+    const y = this.Y(m.ry) - Math.round(s.ay * S);
+    ctx.drawImage(s.c, x, y);
     if (hit) {
       ctx.globalCompositeOperation = 'lighter';
       ctx.globalAlpha = 0.55;
-      ctx.drawImage(s.c, x, y, w, h);
+      ctx.drawImage(s.c, x, y);
       ctx.globalCompositeOperation = 'source-over';
+      ctx.globalAlpha = 1;
     }
-    ctx.globalAlpha = 1;
   }
 
-  monsterOverlay(ctx, m, R, target) {
+  monsterOverlay(ctx, m, target) {
     if (!m.alive) return;
     const r = monsterRadius(m.kind);
-    hpBar(ctx, m.rx, m.ry + 4, r * 2 + 4, m.hp, m.maxHp);
-    const named = target && target.id === m.id;
-    const tag = nameTag(m.name || m.kind, named ? '#ffd0d8' : '#fff1d6', R);
-    ctx.drawImage(tag.c, m.rx - tag.w / 2, m.ry + 8, tag.w, tag.h);
+    this.hpBar(ctx, m.rx, m.ry + 4, r * 2 + 4, m.hp, m.maxHp);
+    const targeted = target && target.id === m.id;
+    const hov = this.hover;
+    const hovered = hov && Math.abs(hov.x - m.rx) < r + 6 && hov.y < m.ry + 6 && hov.y > m.ry - r * 2 - 6;
+    if (targeted || hovered || m.kind === 'elite') {
+      this.label(ctx, nameTag(m.name || m.kind, targeted ? '#ffd0d8' : '#fff1d6', this.dpr), m.rx, m.ry + 8);
+    }
   }
 
-  drawPlayer(ctx, p, now, R) {
+  drawPlayer(ctx, p, now, S) {
     const hair = hashStr(p.id) % HAIR.length;
     const facing = ['up', 'down', 'left', 'right'].includes(p.f) ? p.f : 'down';
     const frame = p.moving ? 1 + (Math.floor(now / 140) % 2) : 0;
-    const bob = p.moving ? -Math.abs(Math.sin((now / 140) * Math.PI)) * 1.2 : Math.sin(now / 520 + hair) * 0.35;
     const dim = !p.online && p.mode !== 'agent';
-    ctx.globalAlpha = dim ? 0.6 : 1;
-    const sh = shadowSprite(10, R);
-    ctx.drawImage(sh.c, p.rx - sh.ax, p.ry - sh.ay, sh.w, sh.h);
+    if (dim) ctx.globalAlpha = 0.6;
     const avatar = this.avatarFor(p);
-    const body = playerSprite(p.job, hair, facing, frame, R, !!avatar);
-    const hat = hatSprite(p.job, facing, R);
     if (p.ko) {
+      const body = playerSprite(p.job, hair, facing, 0, S, !!avatar);
+      this.blit(ctx, shadowSprite(10, S), p.rx, p.ry);
       ctx.save();
-      ctx.translate(p.rx, p.ry - 4);
+      ctx.translate(this.X(p.rx), this.Y(p.ry - 4));
       ctx.rotate(-Math.PI / 2);
       ctx.globalAlpha = 0.75;
-      ctx.drawImage(body.c, -body.ax, -body.ay + 8, body.w, body.h);
+      ctx.drawImage(body.c, -body.ax * S, (-body.ay + 8) * S);
       ctx.restore();
+    } else if (avatar) {
+      this.blit(ctx, shadowSprite(10, S), p.rx, p.ry);
+      this.blit(ctx, playerSprite(p.job, hair, facing, frame, S, true), p.rx, p.ry);
+      const shift = facing === 'left' ? -0.8 : facing === 'right' ? 0.8 : 0;
+      this.blit(ctx, avatarHead(avatar.img, avatar.key, S), p.rx + shift, p.ry - 27);
+      this.blit(ctx, hatSprite(p.job, facing, S), p.rx, p.ry);
     } else {
-      const y = p.ry - body.ay + bob;
-      ctx.drawImage(body.c, p.rx - body.ax, y, body.w, body.h);
-      if (avatar) {
-        const a = avatarHead(avatar.img, avatar.key, R);
-        ctx.drawImage(a.c, p.rx + (facing === 'left' ? -0.8 : facing === 'right' ? 0.8 : 0) - a.ax, y + body.ay - 27 - a.ay, a.w, a.h);
-      }
-      ctx.drawImage(hat.c, p.rx - hat.ax, y, hat.w, hat.h);
+      this.blit(ctx, figureSprite(p.job, hair, facing, frame, S), p.rx, p.ry);
     }
-    ctx.globalAlpha = 1;
+    if (dim) ctx.globalAlpha = 1;
   }
 
-  playerOverlay(ctx, p, R, isYou, inParty, serverNow) {
-    hpBar(ctx, p.rx, p.ry + 4, 30, p.hp, p.maxHp);
+  playerOverlay(ctx, p, isYou, inParty, serverNow) {
+    this.hpBar(ctx, p.rx, p.ry + 4, 30, p.hp, p.maxHp);
     const color = isYou ? '#ffd27a' : inParty ? '#9dffb8' : '#ffffff';
     const badge = p.mode === 'agent' ? { text: 'H', color: '#14a3b8' } : p.bot ? { text: 'BOT', color: '#7c5cd6' } : null;
-    const tag = nameTag(`Lv${p.lv} ${p.name}`, color, R, badge);
-    ctx.drawImage(tag.c, p.rx - tag.w / 2, p.ry + 9, tag.w, tag.h);
-    let top = p.ry - 60;
+    this.label(ctx, nameTag(`Lv${p.lv} ${p.name}`, color, this.dpr, badge), p.rx, p.ry + 9);
+    let lift = 0;
     if (p.intent) {
-      const s = pill(p.intent, R);
-      ctx.drawImage(s.c, p.rx - s.w / 2, top - s.h, s.w, s.h);
-      top -= s.h + 3;
+      const s = pill(p.intent, this.dpr);
+      lift += s.h;
+      this.label(ctx, s, p.rx, p.ry - 58, -lift);
+      lift += 3;
     }
     if (p.thought && p.thoughtAt && serverNow - p.thoughtAt < THOUGHT_MS) {
-      const b = thoughtBubble(p.thought, R);
-      ctx.drawImage(b.c, p.rx - b.w / 2, top - b.h, b.w, b.h);
+      const b = thoughtBubble(p.thought, this.dpr);
+      this.label(ctx, b, p.rx, p.ry - 58, -lift - b.h);
     }
-    if (p.ko) {
-      const s = pill('zZ…', R, 'rgba(80,80,110,0.8)');
-      ctx.drawImage(s.c, p.rx - s.w / 2, p.ry - 40, s.w, s.h);
-    }
+    if (p.ko) this.label(ctx, pill('zZ…', this.dpr, 'rgba(80,80,110,0.8)'), p.rx, p.ry - 40);
   }
-}
 
-function hpBar(ctx, x, y, w, hp, max) {
-  const frac = max > 0 ? Math.min(1, Math.max(0, hp / max)) : 0;
-  ctx.fillStyle = 'rgba(20,24,36,0.75)';
-  ctx.fillRect(x - w / 2 - 1, y - 1, w + 2, 5);
-  ctx.fillStyle = hpColor(frac);
-  ctx.fillRect(x - w / 2, y, w * frac, 3);
-  ctx.fillStyle = 'rgba(255,255,255,0.35)';
-  ctx.fillRect(x - w / 2, y, w * frac, 1);
+  /** An HP bar `w` world px wide, centred on wx with its top at wy (device pixels). */
+  hpBar(ctx, wx, wy, w, hp, max) {
+    const S = this.px.S;
+    const frac = max > 0 ? Math.min(1, Math.max(0, hp / max)) : 0;
+    const bw = Math.round(w * S);
+    const bh = Math.max(3, Math.round(3 * S));
+    const x = this.X(wx) - (bw >> 1);
+    const y = this.Y(wy);
+    ctx.fillStyle = 'rgba(20,24,36,0.75)';
+    ctx.fillRect(x - 1, y - 1, bw + 2, bh + 2);
+    ctx.fillStyle = hpColor(frac);
+    ctx.fillRect(x, y, Math.round(bw * frac), bh);
+  }
 }

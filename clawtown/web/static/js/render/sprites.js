@@ -18,6 +18,11 @@ function canvas(w, h, R) {
   return { c, ctx };
 }
 
+/** Forget every cached picture (the zoom changed, so they are redrawn at the new scale). */
+export function resetSprites() {
+  cache.clear();
+}
+
 function cached(key, build) {
   let s = cache.get(key);
   if (!s) {
@@ -37,10 +42,23 @@ function ellipse(ctx, x, y, rx, ry, fill, rot = 0) {
 
 // ---- characters ---------------------------------------------------------------------------
 
-const PW = 44;
+const PW = 34;
 const PH = 62;
-const PAX = 22;
+const PAX = 17;
 const PAY = 56;
+
+/** A whole character in one picture: shadow, body and the job's hat (anchor: between the feet). */
+export function figureSprite(job, hair, facing, frame, R) {
+  return cached(`f|${job}|${hair}|${facing}|${frame}|${R}`, () => {
+    const { c, ctx } = canvas(PW, PH, R);
+    softShadow(ctx, PAX, PAY, 10);
+    const body = playerSprite(job, hair, facing, frame, R);
+    const hat = hatSprite(job, facing, R);
+    ctx.drawImage(body.c, 0, 0, PW, PH);
+    ctx.drawImage(hat.c, 0, 0, PW, PH);
+    return { c, ax: PAX, ay: PAY, w: PW, h: PH };
+  });
+}
 
 /** Body, head, hair and face of a character (anchor: between the feet). */
 export function playerSprite(job, hair, facing, frame, R, bare = false) {
@@ -255,18 +273,25 @@ export function monsterRadius(kind) {
   return kind === 'elite' ? 19 : kind === 'beast' ? 13 : 12;
 }
 
-/** A slime (or a beast with ears, or an elite with a crown), anchored at its bottom centre. */
-export function monsterSprite(kind, color, R) {
-  return cached(`m|${kind}|${color}|${R}`, () => {
+export const WOBBLE_PHASES = 8;
+
+/** A slime (or a beast with ears, or an elite with a crown), anchored at its bottom centre;
+ *  `phase` (0…WOBBLE_PHASES-1) bakes in the squash-and-stretch of its idle wobble. */
+export function monsterSprite(kind, color, R, phase = 0, moving = false) {
+  return cached(`m|${kind}|${color}|${R}|${phase}|${moving}`, () => {
     const r = monsterRadius(kind);
     const base = parseColor(color) || [255, 176, 204, 1];
     const top = kind === 'elite' ? r * 1.05 : kind === 'beast' ? r * 0.75 : 0;
-    const w = r * 2 + 8;
-    const h = r * 1.8 + 6 + top;
+    const w = r * 2.2 + 8;
+    const h = r * 1.9 + 10 + top;
     const { c, ctx } = canvas(w, h, R);
     const ax = w / 2;
-    const ay = h - 2;
-    ctx.translate(ax, ay);
+    const ay = h - 5;
+    const angle = (phase / WOBBLE_PHASES) * Math.PI * 2;
+    const wob = Math.sin(angle) * 0.06;
+    softShadow(ctx, ax, ay, r * 0.95);
+    ctx.translate(ax, ay - (moving ? Math.abs(Math.sin(angle)) * 3 : 0));
+    ctx.scale(1 + wob, 1 - wob);
     const cy = -r * 0.82;
     if (kind === 'beast') {
       for (const sx of [-1, 1]) {
@@ -541,6 +566,37 @@ export function roundRect(ctx, x, y, w, h, r) {
   ctx.beginPath();
   ctx.roundRect(x, y, w, h, r);
   ctx.fill();
+}
+
+export const BOB_PHASES = 6;
+
+/** A ground drop: a soft shadow and the item icon bobbing above it (`phase` of BOB_PHASES). */
+export function dropSprite(kind, R, phase = 0) {
+  return cached(`d|${kind}|${R}|${phase}`, () => {
+    const w = 22;
+    const h = 30;
+    const { c, ctx } = canvas(w, h, R);
+    softShadow(ctx, w / 2, h - 4, 6);
+    const icon = itemSprite(kind, 15, R);
+    const bob = Math.sin((phase / BOB_PHASES) * Math.PI * 2) * 1.5;
+    ctx.drawImage(icon.c, w / 2 - 7.5, h - 4 - 9 - 7.5 + bob, 15, 15);
+    return { c, ax: w / 2, ay: h - 4, w, h };
+  });
+}
+
+function softShadow(ctx, x, y, rx) {
+  const g = ctx.createRadialGradient(x, y, 0, x, y, rx);
+  g.addColorStop(0, 'rgba(30,40,20,0.32)');
+  g.addColorStop(1, 'rgba(30,40,20,0)');
+  ctx.save();
+  ctx.translate(x, y);
+  ctx.scale(1, 0.35);
+  ctx.translate(-x, -y);
+  ctx.fillStyle = g;
+  ctx.beginPath();
+  ctx.arc(x, y, rx, 0, Math.PI * 2);
+  ctx.fill();
+  ctx.restore();
 }
 
 /** A data URL of an item icon for the DOM (inventory cells, tooltips). */

@@ -9,40 +9,9 @@ const CHUNK = 256;
 const CT = CHUNK / TILE;
 const MAX_CHUNKS = 64;
 
-// marching squares: corners TL=1, TR=2, BR=4, BL=8; unit-cell coordinates
-const P = { TL: [0, 0], TR: [1, 0], BR: [1, 1], BL: [0, 1], T: [0.5, 0], R: [1, 0.5], B: [0.5, 1], L: [0, 0.5], C: [0.5, 0.5] };
-const CASES = {
-  1: { fill: 'M TL L T Q C L Z', edge: 'M T Q C L' },
-  2: { fill: 'M TR L R Q C T Z', edge: 'M R Q C T' },
-  4: { fill: 'M BR L B Q C R Z', edge: 'M B Q C R' },
-  8: { fill: 'M BL L L Q C B Z', edge: 'M L Q C B' },
-  3: { fill: 'M TL L TR L R L L Z', edge: 'M L L R' },
-  6: { fill: 'M T L TR L BR L B Z', edge: 'M T L B' },
-  12: { fill: 'M L L R L BR L BL Z', edge: 'M L L R' },
-  9: { fill: 'M TL L T L B L BL Z', edge: 'M T L B' },
-  5: { fill: 'M TL L T L R L BR L B L L Z', edge: 'M T L R M B L L' },
-  10: { fill: 'M TR L R L B L BL L L L T Z', edge: 'M T L L M R L B' },
-  14: { fill: 'M T L TR L BR L BL L L Q C T Z', edge: 'M L Q C T' },
-  13: { fill: 'M TL L T Q C R L BR L BL Z', edge: 'M T Q C R' },
-  11: { fill: 'M TL L TR L R Q C B L BL Z', edge: 'M R Q C B' },
-  7: { fill: 'M TL L TR L BR L B Q C L Z', edge: 'M B Q C L' },
-  15: { fill: 'M TL L TR L BR L BL Z', edge: '' },
-};
-const OPS = {};
-for (const [k, v] of Object.entries(CASES)) OPS[k] = { fill: parseOps(v.fill), edge: parseOps(v.edge) };
-
-function parseOps(text) {
-  const out = [];
-  const parts = text.split(' ').filter(Boolean);
-  for (let i = 0; i < parts.length; i++) {
-    const op = parts[i];
-    if (op === 'Z') out.push(['Z']);
-    else if (op === 'Q') { out.push(['Q', P[parts[i + 1]], P[parts[i + 2]]]); i += 2; }
-    else { out.push([op, P[parts[i + 1]]]); i += 1; }
-  }
-  return out;
-}
-
+// marching squares over a blurred membership field sampled SUB times per tile; corners
+// TL=1, TR=2, BR=4, BL=8, crossing points interpolated along the cell edges.
+const SUB = 4;
 export class Terrain {
   constructor() {
     this.map = null;
@@ -67,43 +36,50 @@ export class Terrain {
     return row[Math.min(Math.max(tx, 0), row.length - 1)] || 'g';
   }
 
-  /** Draw the visible chunks; `ctx` is in device pixels with an identity transform. */
+  /** Draw the visible chunks; `ctx` is in device pixels with an identity transform. Chunks are
+   *  drawn at exactly `scale` device pixels per world pixel, so a frame is plain 1:1 copies. */
   draw(ctx, cam, scale) {
-    if (!this.map) return;
-    const res = Math.min(3, Math.max(1, Math.ceil(scale - 0.1)));
-    if (res !== this.res) {
-      this.res = res;
+    if (!this.map) return true;
+    if (scale !== this.res) {
+      this.res = scale;
       this.chunks.clear();
     }
     const x0 = cam.x;
     const y0 = cam.y;
     const x1 = cam.x + cam.viewW / cam.zoom;
     const y1 = cam.y + cam.viewH / cam.zoom;
-    const toX = (wx) => Math.round((wx - cam.x) * scale);
-    const toY = (wy) => Math.round((wy - cam.y) * scale);
+    const ox = Math.round(-cam.x * scale);
+    const oy = Math.round(-cam.y * scale);
     let built = 0;
+    let complete = true;
     for (let cy = Math.floor(y0 / CHUNK); cy <= Math.floor(y1 / CHUNK); cy++) {
       for (let cx = Math.floor(x0 / CHUNK); cx <= Math.floor(x1 / CHUNK); cx++) {
         const key = `${cx},${cy}`;
         let chunk = this.chunks.get(key);
         if (!chunk) {
-          if (built >= 6 && this.chunks.size > 0) continue; // spread big builds over frames
-          chunk = this.build(cx, cy, res);
+          if (built >= 6) {
+            complete = false;
+            continue; // spread big builds over frames
+          }
+          chunk = this.build(cx, cy, scale);
           built += 1;
           this.chunks.set(key, chunk);
           if (this.chunks.size > MAX_CHUNKS) this.chunks.delete(this.chunks.keys().next().value);
         }
-        const sx = toX(cx * CHUNK);
-        const sy = toY(cy * CHUNK);
-        ctx.drawImage(chunk, sx, sy, toX((cx + 1) * CHUNK) - sx, toY((cy + 1) * CHUNK) - sy);
+        const sx = ox + Math.round(cx * CHUNK * scale);
+        const sy = oy + Math.round(cy * CHUNK * scale);
+        const w = ox + Math.round((cx + 1) * CHUNK * scale) - sx;
+        const h = oy + Math.round((cy + 1) * CHUNK * scale) - sy;
+        ctx.drawImage(chunk, 0, 0, w, h, sx, sy, w, h);
       }
     }
+    return complete;
   }
 
   build(cx, cy, res) {
     const c = document.createElement('canvas');
-    c.width = c.height = CHUNK * res;
-    const ctx = c.getContext('2d');
+    c.width = c.height = Math.ceil(CHUNK * res) + 1;
+    const ctx = c.getContext('2d', { alpha: false });
     ctx.scale(res, res);
     ctx.translate(-cx * CHUNK, -cy * CHUNK);
     const tx0 = cx * CT - 1;
@@ -119,22 +95,47 @@ export class Terrain {
     return c;
   }
 
-  shape(test, tx0, ty0, tx1, ty1) {
-    const fill = new Path2D();
-    const edge = new Path2D();
+  /** Fill and edge paths of the tiles where `test` holds: the membership, sampled SUB times
+   *  per tile, is box-blurred (`radius` tiles, `passes` times) and cut at one half. */
+  shape(test, tx0, ty0, tx1, ty1, radius = 0.5, passes = 2) {
+    const pad = Math.ceil(radius * passes) + 2;
+    const X0 = tx0 - pad;
+    const Y0 = ty0 - pad;
+    const TW = tx1 - tx0 + 1 + 2 * pad;
+    const TH = ty1 - ty0 + 1 + 2 * pad;
+    const W = TW * SUB;
+    const H = TH * SUB;
+    let m = new Float32Array(W * H);
     let any = false;
-    for (let j = ty0 - 1; j <= ty1; j++) {
-      for (let i = tx0 - 1; i <= tx1; i++) {
-        const idx = (test(i, j) ? 1 : 0) | (test(i + 1, j) ? 2 : 0) | (test(i + 1, j + 1) ? 4 : 0) | (test(i, j + 1) ? 8 : 0);
-        if (!idx) continue;
+    for (let j = 0; j < TH; j++) {
+      for (let i = 0; i < TW; i++) {
+        if (!test(X0 + i, Y0 + j)) continue;
         any = true;
-        const ox = (i + 0.5) * TILE;
-        const oy = (j + 0.5) * TILE;
-        trace(fill, OPS[idx].fill, ox, oy);
-        trace(edge, OPS[idx].edge, ox, oy);
+        for (let b = 0; b < SUB; b++) m.fill(1, (j * SUB + b) * W + i * SUB, (j * SUB + b) * W + i * SUB + SUB);
       }
     }
-    return any ? { fill, edge } : null;
+    if (!any) return null;
+    const r = Math.max(1, Math.round(radius * SUB));
+    for (let p = 0; p < passes; p++) m = boxBlur(m, W, H, r);
+    const fill = new Path2D();
+    const edge = new Path2D();
+    const step = TILE / SUB;
+    const a0 = (pad - 1) * SUB;
+    const a1 = Math.min(W - 1, (TW - pad + 1) * SUB);
+    const b0 = (pad - 1) * SUB;
+    const b1 = Math.min(H - 1, (TH - pad + 1) * SUB);
+    for (let b = b0; b < b1; b++) {
+      for (let a = a0; a < a1; a++) {
+        const v0 = m[b * W + a];
+        const v1 = m[b * W + a + 1];
+        const v2 = m[(b + 1) * W + a + 1];
+        const v3 = m[(b + 1) * W + a];
+        const idx = (v0 >= 0.5 ? 1 : 0) | (v1 >= 0.5 ? 2 : 0) | (v2 >= 0.5 ? 4 : 0) | (v3 >= 0.5 ? 8 : 0);
+        if (!idx) continue;
+        cell(fill, edge, idx, X0 * TILE + (a + 0.5) * step, Y0 * TILE + (b + 0.5) * step, step, v0, v1, v2, v3);
+      }
+    }
+    return { fill, edge };
   }
 
   grass(ctx, tx0, ty0, tx1, ty1) {
@@ -151,15 +152,9 @@ export class Terrain {
         const h = hashInts(tx, ty, this.salt);
         const x = tx * TILE;
         const y = ty * TILE;
-        if (h % 7 === 0) {
-          ctx.fillStyle = 'rgba(255,255,255,0.07)';
-          ctx.beginPath();
-          ctx.ellipse(x + 16, y + 16, 13, 8, 0, 0, Math.PI * 2);
-          ctx.fill();
-        }
         if (h % 3 === 0) tuft(ctx, x + 6 + ((h >> 4) & 15) * 1.2, y + 10 + ((h >> 8) & 15));
         if ((h >> 3) % 5 === 0) tuft(ctx, x + 4 + ((h >> 12) & 15) * 1.4, y + 6 + ((h >> 16) & 15) * 1.3);
-        if (ch === 'f' || (h >> 6) % 100 < 9) {
+        if (ch === 'f' || (h >> 6) % 100 < 4) {
           const n = ch === 'f' ? 3 : 1;
           for (let k = 0; k < n; k++) {
             const hk = hashInts(h, k, 11);
@@ -233,7 +228,7 @@ export class Terrain {
 
   water(ctx, tx0, ty0, tx1, ty1) {
     const isW = (i, j) => this.letter(i, j) === 'w';
-    const s = this.shape(isW, tx0, ty0, tx1, ty1);
+    const s = this.shape(isW, tx0, ty0, tx1, ty1, 1, 3);
     if (!s) return;
     ctx.lineJoin = 'round';
     ctx.lineCap = 'round';
@@ -243,7 +238,7 @@ export class Terrain {
     ctx.fillStyle = C.water;
     ctx.fill(s.fill);
     const deep = this.shape((i, j) => isW(i, j) && isW(i - 1, j) && isW(i + 1, j) && isW(i, j - 1) && isW(i, j + 1),
-      tx0, ty0, tx1, ty1);
+      tx0, ty0, tx1, ty1, 0.75, 2);
     if (deep) {
       ctx.fillStyle = C.waterDeep;
       ctx.fill(deep.fill);
@@ -318,12 +313,74 @@ export class Terrain {
   }
 }
 
-function trace(path, ops, ox, oy) {
-  for (const op of ops) {
-    if (op[0] === 'M') path.moveTo(ox + op[1][0] * TILE, oy + op[1][1] * TILE);
-    else if (op[0] === 'L') path.lineTo(ox + op[1][0] * TILE, oy + op[1][1] * TILE);
-    else if (op[0] === 'Q') path.quadraticCurveTo(ox + op[1][0] * TILE, oy + op[1][1] * TILE, ox + op[2][0] * TILE, oy + op[2][1] * TILE);
-    else path.closePath();
+/** A box blur of radius r (clamped at the borders), horizontal then vertical. */
+function boxBlur(m, W, H, r) {
+  const tmp = new Float32Array(W * H);
+  const out = new Float32Array(W * H);
+  const n = 2 * r + 1;
+  for (let y = 0; y < H; y++) {
+    const row = y * W;
+    let sum = 0;
+    for (let k = -r; k <= r; k++) sum += m[row + Math.min(W - 1, Math.max(0, k))];
+    for (let x = 0; x < W; x++) {
+      tmp[row + x] = sum / n;
+      sum += m[row + Math.min(W - 1, x + r + 1)] - m[row + Math.max(0, x - r)];
+    }
+  }
+  for (let x = 0; x < W; x++) {
+    let sum = 0;
+    for (let k = -r; k <= r; k++) sum += tmp[Math.min(H - 1, Math.max(0, k)) * W + x];
+    for (let y = 0; y < H; y++) {
+      out[y * W + x] = sum / n;
+      sum += tmp[Math.min(H - 1, y + r + 1) * W + x] - tmp[Math.max(0, y - r) * W + x];
+    }
+  }
+  return out;
+}
+
+/** One marching-squares cell: its filled polygon and its outline piece(s). */
+function cell(fill, edge, idx, x, y, s, v0, v1, v2, v3) {
+  const lerp = (a, b) => (0.5 - a) / (b - a);
+  const T = [x + s * lerp(v0, v1), y];
+  const R = [x + s, y + s * lerp(v1, v2)];
+  const B = [x + s * lerp(v3, v2), y + s];
+  const L = [x, y + s * lerp(v0, v3)];
+  const TL = [x, y];
+  const TR = [x + s, y];
+  const BR = [x + s, y + s];
+  const BL = [x, y + s];
+  const poly = (...pts) => {
+    fill.moveTo(pts[0][0], pts[0][1]);
+    for (let k = 1; k < pts.length; k++) fill.lineTo(pts[k][0], pts[k][1]);
+    fill.closePath();
+  };
+  const line = (p, q) => {
+    edge.moveTo(p[0], p[1]);
+    edge.lineTo(q[0], q[1]);
+  };
+  switch (idx) {
+    case 15: poly(TL, TR, BR, BL); break;
+    case 1: poly(TL, T, L); line(T, L); break;
+    case 2: poly(TR, R, T); line(R, T); break;
+    case 4: poly(BR, B, R); line(B, R); break;
+    case 8: poly(BL, L, B); line(L, B); break;
+    case 3: poly(TL, TR, R, L); line(L, R); break;
+    case 6: poly(T, TR, BR, B); line(T, B); break;
+    case 12: poly(L, R, BR, BL); line(L, R); break;
+    case 9: poly(TL, T, B, BL); line(T, B); break;
+    case 14: poly(T, TR, BR, BL, L); line(L, T); break;
+    case 13: poly(TL, T, R, BR, BL); line(T, R); break;
+    case 11: poly(TL, TR, R, B, BL); line(R, B); break;
+    case 7: poly(TL, TR, BR, B, L); line(B, L); break;
+    case 5:
+      if ((v0 + v1 + v2 + v3) / 4 >= 0.5) { poly(TL, T, R, BR, B, L); line(T, R); line(B, L); }
+      else { poly(TL, T, L); poly(BR, B, R); line(T, L); line(B, R); }
+      break;
+    case 10:
+      if ((v0 + v1 + v2 + v3) / 4 >= 0.5) { poly(TR, R, B, BL, L, T); line(T, L); line(R, B); }
+      else { poly(TR, R, T); poly(BL, L, B); line(R, T); line(L, B); }
+      break;
+    default:
   }
 }
 
@@ -345,12 +402,12 @@ function flower(ctx, x, y, petal) {
   for (let a = 0; a < 5; a++) {
     const ang = (a / 5) * Math.PI * 2;
     ctx.beginPath();
-    ctx.arc(x + Math.cos(ang) * 2.3, y + Math.sin(ang) * 2.3, 1.8, 0, Math.PI * 2);
+    ctx.arc(x + Math.cos(ang) * 1.9, y + Math.sin(ang) * 1.9, 1.45, 0, Math.PI * 2);
     ctx.fill();
   }
   ctx.fillStyle = C.flowerEye;
   ctx.beginPath();
-  ctx.arc(x, y, 1.4, 0, Math.PI * 2);
+  ctx.arc(x, y, 1.1, 0, Math.PI * 2);
   ctx.fill();
 }
 

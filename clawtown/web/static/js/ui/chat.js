@@ -15,7 +15,9 @@ export function mountChat(app) {
   let filter = 'all';
   let scope = 'say';
   let lastWhisperFrom = null;
+  let lastWhisperTo = null;
   const seen = new Set();
+  const names = new Map(); // player id → name, learned from chat lines and whisper acks
 
   const log = h('div.log', { role: 'log', 'aria-live': 'polite' });
   const empty = h('div.empty', t('chat.empty'));
@@ -72,7 +74,7 @@ export function mountChat(app) {
 
   function textWithMentions(text, myName) {
     const parts = [];
-    const re = /@[^\s@]{1,24}/g;
+    const re = /@[^\s@.,!?;:)]{1,24}/g;
     let last = 0;
     let m;
     while ((m = re.exec(text))) {
@@ -88,6 +90,7 @@ export function mountChat(app) {
   function add(line) {
     if (line.id && seen.has(line.id)) return;
     if (line.id) seen.add(line.id);
+    if (line.from && line.from.id) names.set(line.from.id, line.from.name);
     const you = app.model.you || {};
     const stick = atBottom();
     const cat = category(line);
@@ -99,7 +102,7 @@ export function mountChat(app) {
     let prefix = null;
     if (line.scope === 'private') {
       const toMe = line.toPlayerId === you.id;
-      prefix = h('span.tag.private', toMe ? t('chat.from', { name: line.from.name }) : t('chat.to', { name: line.toName || nameOf(line.toPlayerId) }));
+      prefix = h('span.tag.private', toMe ? t('chat.from', { name: line.from.name }) : t('chat.to', { name: names.get(line.toPlayerId) || nameOfVisible(line.toPlayerId) || lastWhisperTo || '…' }));
       if (toMe) lastWhisperFrom = line.from.name;
     } else if (line.scope === 'party') prefix = h('span.tag.party', t('chat.partyTag'));
     else if (line.thought) prefix = h('span.tag.thought', t('chat.thought'));
@@ -116,9 +119,9 @@ export function mountChat(app) {
     if (stick) scrollDown(true);
   }
 
-  function nameOf(id) {
+  function nameOfVisible(id) {
     const e = app.model.entities.get(id);
-    return e ? e.name : '…';
+    return e ? e.name : null;
   }
 
   function local(text) {
@@ -155,6 +158,7 @@ export function mountChat(app) {
       return;
     }
     const type = kind === 'whisper' ? 'whisper' : kind === 'party' ? 'party_chat' : 'chat';
+    if (kind === 'whisper') lastWhisperTo = to;
     const fields = kind === 'whisper' ? { to, text } : { text };
     input.value = '';
     const ack = await app.net.request(type, fields);
@@ -165,6 +169,7 @@ export function mountChat(app) {
       else if (app.errText) local(app.errText(err));
     } else if (kind === 'whisper') {
       who.value = to;
+      if (ack.to) names.set(ack.to, to);
     }
   }
 

@@ -3,7 +3,7 @@
 // channel switch, and the offline banner with its countdown.
 
 import { on } from '../bus.js';
-import { t, ago } from '../i18n.js';
+import { t } from '../i18n.js';
 import { h, $, fill, bar, toast } from './dom.js';
 import { icon } from './icons.js';
 import { portraitUrl } from '../render/sprites.js';

@@ -25,7 +25,7 @@ const P = {
   note: '<path d="M9 18V5l11-2v13" fill="none" stroke="currentColor" stroke-width="2.2"/><circle cx="6.5" cy="18" r="3" fill="currentColor"/><circle cx="17.5" cy="16" r="3" fill="currentColor"/>',
   robot: '<rect x="5" y="7" width="14" height="11" rx="3" fill="currentColor"/><circle cx="9.5" cy="12.5" r="1.6" fill="#fff"/><circle cx="14.5" cy="12.5" r="1.6" fill="#fff"/><path d="M12 7V4" stroke="currentColor" stroke-width="2"/>',
   upload: '<path d="M12 16V4M7 9l5-5 5 5" stroke="currentColor" stroke-width="2.4" fill="none" stroke-linecap="round" stroke-linejoin="round"/><path d="M4 16v3a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-3" stroke="currentColor" stroke-width="2.4" fill="none" stroke-linecap="round"/>',
-  claw: '<path d="M5 21c-1-5 1-9 5-11l1-3c0-3 3-5 6-4l-2 3 3 1c2 1 3 4 1 6-2 1-4 1-6 0l-2 3c-1 3-3 5-6 5z" fill="#ff6b5b" stroke="#c2413a" stroke-width="1.2"/><circle cx="12.5" cy="8.5" r="1.1" fill="#fff"/>',
+  claw: '<path d="M3.5 21.5c-.6-2.6.2-5 2.2-6.6l2.2-1.7c-.9-3.6.6-7.6 4.1-9.4 2.3-1.2 5-1.2 7.2 0l-3.4 3.1c-1.6 1.5-1.6 3.5-.1 4.3l3.8-1.2c.4 2.9-1.3 5.6-4.2 6.5-2.1.7-4.2.2-5.6-1.1l-2 1.9c-1.2 1.2-2.1 2.6-2.3 4.2z" fill="#ff6b5b" stroke="#c2413a" stroke-width="1.1" stroke-linejoin="round"/><circle cx="11.6" cy="8.2" r="1.1" fill="#fff" opacity=".85"/>',
   coin: '<circle cx="12" cy="12" r="9" fill="#ffd447" stroke="#c98a12" stroke-width="2"/><circle cx="12" cy="12" r="5" fill="none" stroke="#e0a521" stroke-width="1.6"/>',
 };
 

@@ -1,0 +1,112 @@
+"""`clawtown announce | kick | status` (real CLI processes) against a real `twistd clawtown`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from websockets.exceptions import ConnectionClosed
+
+from clawtown.keys import load_or_create_server_key
+from clawtown.ops.admin_token import admin_token_for
+
+pytestmark = pytest.mark.e2e
+
+CLI = [sys.executable, "-c", "from clawtown.cli import main; main()"]
+
+
+def clawtown(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    full_env = {k: v for k, v in os.environ.items() if k not in ("CT_DATA_DIR", "CT_URL")}
+    full_env.update({"COLUMNS": "120", "NO_COLOR": "1", **(env or {})})
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=60, env=full_env, check=False)
+
+
+def one_red_line(result: subprocess.CompletedProcess, *needles: str) -> str:
+    assert result.returncode == 1, result
+    assert result.stdout == "", result
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    for needle in needles:
+        assert needle in lines[0], (needle, lines[0])
+    return lines[0]
+
+
+def live(server, *args: str) -> subprocess.CompletedProcess:
+    return clawtown(*args, "--data-dir", server.data_dir, "--url", server.base)
+
+
+def test_status_announce_and_kick_on_a_running_server(server):
+    ann = server.create_player("Ann")
+    with server.ws(ann["sessionToken"]) as tab:
+        tab.until(lambda m: m["t"] == "hello")
+
+        status = live(server, "status")
+        assert status.returncode == 0, status
+        assert "ready" in status.stdout and "yes" in status.stdout
+        rows = [[c.strip() for c in line.split("│")[1:-1]] for line in status.stdout.splitlines()
+                if line.count("│") == 5]
+        assert ["town", "1", "1", "1"] in rows, status.stdout
+
+        said = live(server, "announce", "Server restarts at noon")
+        assert said.returncode == 0 and "announced to 1 connection(s)" in said.stdout, said
+        line = tab.until(lambda m: m["t"] == "chat" and m["lines"][0]["scope"] == "global")["lines"][0]
+        assert (line["kind"], line["from"]["name"], line["text"]) == ("system", "Town", "Server restarts at noon")
+
+        kicked = live(server, "kick", "ann")
+        assert kicked.returncode == 0, kicked
+        assert kicked.stdout.strip() == f"kicked Ann ({ann['playerId']}): 1 socket(s) closed"
+        with pytest.raises(ConnectionClosed) as closed:
+            tab.until(lambda m: False, timeout=5)
+        assert closed.value.rcvd.code == 4003 and closed.value.rcvd.reason == "kicked"
+
+    one_red_line(live(server, "kick", "Ann"), "'Ann': player not online")  # nothing left to kick
+    again = live(server, "status", "--json")
+    assert again.returncode == 0 and '"connections": 0' in again.stdout
+
+
+def test_errors_are_one_red_line_and_change_nothing(server, tmp_path):
+    ann = server.create_player("Ann")
+    with server.ws(ann["sessionToken"]) as tab:
+        tab.until(lambda m: m["t"] == "hello")
+        one_red_line(live(server, "kick", "Nobody"), "player not online")
+
+        # The data dir of another server: its key derives another token.
+        other = tmp_path / "other"
+        load_or_create_server_key(str(other))
+        for args in (("status",), ("announce", "hi"), ("kick", "Ann")):
+            refused = clawtown(*args, "--data-dir", str(other), "--url", server.base)
+            one_red_line(refused, "refused the admin token", str(other))
+
+        one_red_line(clawtown("status", "--data-dir", str(tmp_path / "missing"), "--url", server.base),
+                     "data dir not found")
+        said = [line for m in tab.drain(0.3) if m["t"] == "chat" for line in m["lines"] if line["scope"] == "global"]
+        assert said == []  # the refused announce said nothing
+        status, body = server.get("/health/ready")
+        assert status == 200 and body["connections"] == 1  # the tab was not kicked
+
+    data_dir, base = server.data_dir, server.base
+    server.stop()
+    one_red_line(clawtown("status", "--data-dir", data_dir, "--url", base), "cannot reach the server", base)
+
+
+def test_env_vars_stand_for_the_options(server):
+    result = clawtown("status", env={"CT_DATA_DIR": server.data_dir, "CT_URL": server.base})
+    assert result.returncode == 0 and "ready" in result.stdout, result
+
+
+def test_admin_routes_for_other_commands_online_and_forget_tokens(server):
+    token = admin_token_for(server.data_dir)
+    auth = {"authorization": f"Bearer {token}"}
+    ann = server.create_player("Ann")
+    assert server.request("GET", "/api/admin/online", headers=auth) == (200, {"ok": True, "players": []})
+    with server.ws(ann["sessionToken"]) as tab:
+        tab.until(lambda m: m["t"] == "hello")
+        status, online = server.request("GET", "/api/admin/online", headers=auth)
+        assert status == 200 and online["players"] == [
+            {"id": ann["playerId"], "name": "Ann", "map": "town", "channel": 1, "level": 1, "sockets": 1, "bot": False}]
+    status, forgot = server.post("/api/admin/forget-tokens", {"playerId": ann["playerId"]}, headers=auth)
+    assert (status, forgot) == (200, {"ok": True, "playerId": ann["playerId"]})
+    assert server.request("GET", "/api/admin/status", headers={"authorization": "Bearer nope"}) == \
+        (401, {"ok": False, "error": "bad admin token"})
