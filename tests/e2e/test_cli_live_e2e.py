@@ -110,3 +110,25 @@ def test_admin_routes_for_other_commands_online_and_forget_tokens(server):
     assert (status, forgot) == (200, {"ok": True, "playerId": ann["playerId"]})
     assert server.request("GET", "/api/admin/status", headers={"authorization": "Bearer nope"}) == \
         (401, {"ok": False, "error": "bad admin token"})
+
+
+def test_cli_minted_code_links_a_bot_on_the_running_server(server):
+    person = server.create_player("Operator Pal")
+    minted = clawtown("join-code", "mint", person["playerId"], "--quiet", "--data-dir", server.data_dir,
+                      "--base-url", server.base)
+    assert minted.returncode == 0, minted.stderr
+    token = minted.stdout.strip().splitlines()[0]
+    assert token.startswith(f"CT1|{server.base}|")
+    status, linked = server.post("/api/bot/link", {"joinToken": token})
+    assert status == 200 and linked["playerId"] == person["playerId"]
+    bearer = {"authorization": f"Bearer {linked['botToken']}"}
+    assert server.request("GET", "/api/bot/me", headers=bearer)[0] == 200
+
+    relinked = clawtown("relink", "Operator Pal", "--quiet", "--data-dir", server.data_dir, "--base-url", server.base)
+    assert relinked.returncode == 0, relinked.stderr
+    status, again = server.post("/api/bot/link", {"joinToken": relinked.stdout.strip().splitlines()[0]})
+    assert status == 200 and again["botToken"] == linked["botToken"]
+
+    revoked = live(server, "tokens", "revoke", person["playerId"])
+    assert revoked.returncode == 0, revoked.stderr
+    assert server.request("GET", "/api/bot/me", headers=bearer)[0] == 401
