@@ -238,6 +238,10 @@ class SyncService(Service):
                 sends.extend((c, you) for c in conns if c.greeted)
         self._social(world, events, sends)
         self._parties(world, progressed, batch, sends)
+        if batch.board:
+            posts = orjson.dumps({"t": "board", "posts": batch.board})
+            pm = (self.sessions.prepare(posts), len(posts))
+            sends.extend((c, pm) for c in self.sessions.by_id.values() if c.greeted)
         for e in events:
             if isinstance(e, Result):
                 if isinstance(e.ref, tuple) and e.ref[0] == "ws":

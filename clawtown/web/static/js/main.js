@@ -120,6 +120,12 @@ on('frame', (msg) => {
     case 'achievement':
       toast(t('toast.achievement', { title: msg.title }), 'good', 4000);
       break;
+    case 'board': {
+      const known = new Set((model.board || []).map((p) => p.id));
+      model.board = (model.board || []).concat((msg.posts || []).filter((p) => !known.has(p.id))).slice(-50);
+      emit('board', model.board);
+      break;
+    }
     case 'error':
       if (msg.re == null && msg.code === 'busy') toast(app.errText('rate_limited'), 'warn');
       break;

@@ -6,7 +6,9 @@ import { Camera } from './camera.js';
 import { Terrain } from './terrain.js';
 import { Effects } from './effects.js';
 import { nameTag, pill, thoughtBubble, sign } from './labels.js';
-import { playerSprite, hatSprite, figureSprite, avatarHead, monsterSprite, shadowSprite, dropSprite, monsterRadius, resetSprites, WOBBLE_PHASES, BOB_PHASES } from './sprites.js';
+import { playerSprite, hatSprite, figureSprite, avatarHead, monsterSprite, shadowSprite, monsterRadius, WOBBLE_PHASES } from './sprites.js';
+import { dropSprite, BOB_PHASES } from './itemart.js';
+import { resetSprites } from './draw.js';
 import { TILE, hashStr, hpColor, RARITY, HAIR } from './palette.js';
 import { iconKind } from '../items.js';
 
@@ -359,7 +361,7 @@ export class Renderer {
     const bh = Math.max(3, Math.round(3 * S));
     const x = this.X(wx) - (bw >> 1);
     const y = this.Y(wy);
-    ctx.fillStyle = 'rgba(20,24,36,0.75)';
+    ctx.fillStyle = '#262b3d';
     ctx.fillRect(x - 1, y - 1, bw + 2, bh + 2);
     ctx.fillStyle = hpColor(frac);
     ctx.fillRect(x, y, Math.round(bw * frac), bh);

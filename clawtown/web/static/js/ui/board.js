@@ -35,4 +35,5 @@ export function mountBoard(app) {
 
   app.dock.register('board', 'board', { render });
   on('hello', () => app.dock.refresh('board'));
+  on('board', () => app.dock.refresh('board'));
 }

@@ -3,7 +3,7 @@
 import { on } from '../bus.js';
 import { t, lang } from '../i18n.js';
 import { h, toast } from './dom.js';
-import { itemIconUrl } from '../render/sprites.js';
+import { itemIconUrl } from '../render/itemart.js';
 import { itemName, iconKind } from '../items.js';
 
 const ODDS = [['dagger_1', 'Beginner Dagger', 35], ['sword_1', 'Training Sword', 30], ['bow_1', 'Feather Bow', 20], ['armor_1', 'Cloth Armor', 10], ['ring_1', 'Copper Ring', 5]];

@@ -5,7 +5,7 @@
 import { on } from '../bus.js';
 import { t, lang } from '../i18n.js';
 import { h, toast } from './dom.js';
-import { itemIconUrl } from '../render/sprites.js';
+import { itemIconUrl } from '../render/itemart.js';
 import { itemName, iconKind, statLines } from '../items.js';
 
 const SLOTS = ['weapon', 'armor', 'accessory'];
