@@ -15,23 +15,32 @@ to a running server given with --url), then runs in two phases:
   agent once, then GET /api/bot/world once a second; a living monster within 120 px -> POST
   /api/bot/cast signature (at least 0.85 s apart), else POST /api/bot/goal toward the nearest one
   (at least 1.2 s apart); POST /api/bot/thought every ~10 s; GET /api/bot/events?cursor=<last>
-  every ~5 s. Start times are jittered. A 429 is counted and waited out (retryInMs).
+  every ~5 s. Start times are jittered over 1 s and each bot keeps its own 1 s schedule
+  (`--pacing sleep` instead sleeps 1 s after each round, as a naive bot does). A bot waits for
+  each answer before its next request (a closed loop), so an overloaded server is offered less:
+  "world polls per bot per s" shows how far below 1 it fell. A 429 is counted and waited out.
   The first --warmup seconds are not measured; then --duration seconds are.
 
 The report gives latency per route (p50/p95/p99/max, from the first byte written to the last
 byte read, so it includes the client's own scheduling delay), status counts, requests/s, the
-server's CPU (Δ(utime+stime) from /proc/<pid>/stat ÷ CLK_TCK ÷ seconds, in % of one core) and
-RSS, each worker's CPU and event-loop lag (to judge whether the generator kept up), and
-/health/ready before, during and after.
+server's CPU (Δ(utime+stime) from /proc/<pid>/stat ÷ CLK_TCK ÷ seconds, in % of one core), its
+CPU per request, how long it waited for a core while runnable (/proc/<pid>/schedstat: the share
+other processes took), RSS, the game's tick rate, each worker's CPU and event-loop lag (to judge
+whether the generator kept up), /health/ready at five moments, and which server code ran (the
+tree may change between runs). `--server-gc stats|freeze` times the server's garbage
+collections (and tries gc.freeze()) through a launcher; `--profile-server FILE` runs it under
+twistd's cProfile; `--profile N` prints that profile's top N.
 
     .venv/bin/python bench/bench_bots.py [--bots 500] [--duration 60] [--procs 2] [--seed 7]
-                                         [--url http://127.0.0.1:PORT --server-pid PID] [--profile-server FILE]
+        [--pacing fixed|sleep] [--server-gc off|stats|freeze] [--profile-server FILE] [--profile N]
+        [--url http://127.0.0.1:PORT [--server-pid PID]] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import io
 import math
 import multiprocessing as mp
@@ -304,6 +313,16 @@ def proc_cpu_s(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def run_delay_s(pid: int | str) -> float | None:
+    """How long the process's main thread has waited for a CPU while runnable (/proc/<pid>/schedstat, field 2):
+    its growth over a window shows how much other processes kept it off the cores."""
+    try:
+        with open(f"/proc/{pid}/schedstat") as f:
+            return int(f.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def proc_rss_mb(pid: int) -> float | None:
     try:
         with open(f"/proc/{pid}/status") as f:
@@ -329,6 +348,32 @@ def ready(host: str, port: int) -> dict:
         return {"status": status, **orjson.loads(data)}
     except (TimeoutError, OSError, HttpError, orjson.JSONDecodeError) as err:
         return {"status": None, "error": str(err) or type(err).__name__}
+
+
+def code_state() -> str:
+    """Which server code ran: the commit, and a digest of uncommitted changes under clawtown/ (others may
+    edit the tree between runs, so figures are only comparable between runs with the same state)."""
+    def git(*argv: str) -> bytes:
+        return subprocess.run(["git", *argv], cwd=ROOT, capture_output=True, timeout=20, check=True).stdout
+
+    try:
+        head = git("rev-parse", "--short", "HEAD").decode().strip()
+        diff = git("diff", "HEAD", "--", "clawtown", "twisted")
+        untracked = git("ls-files", "--others", "--exclude-standard", "--", "clawtown")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown (no git)"
+    if not diff and not untracked:
+        return f"{head} (clean)"
+    digest = hashlib.sha1(diff)
+    for name in untracked.splitlines()[:500]:
+        digest.update(name)
+        try:
+            with open(os.path.join(ROOT, name.decode()), "rb") as f:
+                digest.update(f.read())
+        except OSError:
+            pass
+    digest = digest.hexdigest()[:10]
+    return f"{head} + uncommitted changes under clawtown/ (digest {digest})"
 
 
 # ---- setup: characters and bot tokens --------------------------------------------------------
@@ -460,12 +505,15 @@ class Bot:
             await asyncio.sleep(min(MAX_RETRY_WAIT_S, max(0.05, _retry_ms(data) / 1000.0)))
         return status, data
 
-    async def run(self, start_at: float) -> None:
+    async def run(self, start_at: float, pacing: str) -> None:
+        """The example bot's loop. `fixed` pacing: a poll every second on the bot's own (jittered) schedule;
+        `sleep` pacing: a 1 s sleep after each round, as a naive bot does (it then polls right after the
+        server released its last answer, so bots drift into step with the server's sync rounds)."""
         rng, t_end = self.rng, self.clock["t_end"]
         await asyncio.sleep(max(0.0, start_at - time.monotonic()))
         await self.call("mode", "POST", "/api/bot/mode", {"mode": "agent"})
         now = time.monotonic()
-        next_poll = now
+        next_poll = start_at + POLL_EVERY_S * math.ceil((now - start_at) / POLL_EVERY_S) if pacing == "fixed" else now
         next_thought = now + rng.uniform(1.0, THOUGHT_EVERY_S)
         next_events = now + rng.uniform(0.5, EVENTS_EVERY_S)
         last_cast = last_goal = -math.inf
@@ -476,7 +524,7 @@ class Bot:
                 now = time.monotonic()
             if now >= t_end:
                 break
-            if self.measured(now):
+            if self.measured(now) and pacing == "fixed":
                 self.tally.poll_late_ms.append((now - next_poll) * 1000.0)
             next_poll = max(next_poll + POLL_EVERY_S, now + 0.1)  # no catch-up bursts after a slow round
             status, data = await self.call("world", "GET", "/api/bot/world")
@@ -496,6 +544,8 @@ class Bot:
                 status, data = await self.call("events", "GET", f"/api/bot/events?cursor={self.cursor}")
                 if status == 200:
                     self.cursor = int(orjson.loads(data).get("nextCursor") or self.cursor)
+            if pacing == "sleep":
+                next_poll = time.monotonic() + POLL_EVERY_S
         self.http.close()
 
     _did = "idle"
@@ -540,7 +590,8 @@ async def _loop_lag(clock: dict, out: list[float], step: float = 0.05) -> None:
             out.append(max(0.0, (time.monotonic() - before - step) * 1000.0))
 
 
-async def _worker(wid: int, host: str, port: int, bots: list[dict], seed: int, shared, ready_q) -> dict:
+async def _worker(wid: int, host: str, port: int, bots: list[dict], seed: int, pacing: str, shared,
+                  ready_q) -> dict:
     tally = Tally()
     clock = {"t0": math.inf, "t_end": math.inf}
     rng = random.Random(f"{seed}:worker:{wid}")
@@ -567,12 +618,12 @@ async def _worker(wid: int, host: str, port: int, bots: list[dict], seed: int, s
     clock["t0"], clock["t_end"] = start + warmup, start + warmup + duration
     lag: list[float] = []
     lag_task = asyncio.ensure_future(_loop_lag(clock, lag))
-    tasks = [asyncio.ensure_future(b.run(start + rng.uniform(0.0, POLL_EVERY_S))) for b in players]
+    tasks = [asyncio.ensure_future(b.run(start + rng.uniform(0.0, POLL_EVERY_S), pacing)) for b in players]
 
-    async def cpu_at(t: float) -> float:
+    async def cpu_at(t: float) -> tuple[float, float | None]:
         await asyncio.sleep(max(0.0, t - time.monotonic()))
         u = resource.getrusage(resource.RUSAGE_SELF)
-        return u.ru_utime + u.ru_stime
+        return u.ru_utime + u.ru_stime, run_delay_s("self")
 
     cpu0, cpu1 = await asyncio.gather(cpu_at(clock["t0"]), cpu_at(clock["t_end"]))
     # bots finish the round they are in; anything still waiting after the request timeout is cancelled
@@ -583,13 +634,16 @@ async def _worker(wid: int, host: str, port: int, bots: list[dict], seed: int, s
     for b in players:
         b.http.close()
     return {"wid": wid, "bots": len(players), "connected": connected, "unfinished": len(pending),
-            "cpu_s": cpu1 - cpu0, "lat": tally.lat, "status": tally.status, "bytes": tally.bytes,
+            "cpu_s": cpu1[0] - cpu0[0],
+            "cpu_wait_s": cpu1[1] - cpu0[1] if cpu0[1] is not None and cpu1[1] is not None else None,
+            "lat": tally.lat, "status": tally.status, "bytes": tally.bytes,
             "poll_late_ms": tally.poll_late_ms, "decisions": tally.decisions, "loop_lag_ms": lag}
 
 
-def worker_main(wid: int, host: str, port: int, bots: list[dict], seed: int, shared, ready_q, out_q) -> None:
+def worker_main(wid: int, host: str, port: int, bots: list[dict], seed: int, pacing: str, shared, ready_q,
+                out_q) -> None:
     try:
-        result = asyncio.run(_worker(wid, host, port, bots, seed, shared, ready_q))
+        result = asyncio.run(_worker(wid, host, port, bots, seed, pacing, shared, ready_q))
     except Exception as err:  # noqa: BLE001 - reported by the parent, which must never wait in vain
         result = {"wid": wid, "error": repr(err)}
     out_q.put(result)
@@ -614,8 +668,10 @@ def run(args) -> dict:
         print(f"server: pid {pid}, http://127.0.0.1:{port}, fresh data dir, seed {args.seed}"
               + (", under cProfile" if profile_file else ""), flush=True)
     out: dict = {"bots": args.bots, "duration_s": args.duration, "warmup_s": args.warmup, "procs": args.procs,
+                 "pacing": args.pacing,
                  "seed": args.seed, "load_avg_before": os.getloadavg()[0], "url": args.url,
-                 "profile_file": profile_file}
+                 "profile_file": profile_file,
+                 "code": code_state() + (" (this tree; the --url server may run other code)" if args.url else "")}
     try:
         # -- setup (not measured)
         cpu_a, t_a = proc_cpu_s(pid) if pid else None, time.monotonic()
@@ -635,8 +691,9 @@ def run(args) -> dict:
         shared = ctx.Array("d", [0.0, float(args.warmup), float(args.duration)], lock=False)
         ready_q, out_q = ctx.Queue(), ctx.Queue()
         slices = [bots[i::args.procs] for i in range(args.procs)]
-        workers = [ctx.Process(target=worker_main, args=(i, host, port, s, args.seed, shared, ready_q, out_q),
-                               daemon=True) for i, s in enumerate(slices)]
+        workers = [ctx.Process(target=worker_main, daemon=True,
+                               args=(i, host, port, s, args.seed, args.pacing, shared, ready_q, out_q))
+                   for i, s in enumerate(slices)]
         for w in workers:
             w.start()
         connected = sum(ready_q.get(timeout=120)[1] for _ in workers)
@@ -645,6 +702,7 @@ def run(args) -> dict:
         t0, t_end = start + args.warmup, start + args.warmup + args.duration
         time.sleep(max(0.0, t0 - time.monotonic()))
         cpu0, cpu0_t = proc_cpu_s(pid) if pid else None, time.monotonic()
+        wait0 = run_delay_s(pid) if pid else None
         gc0 = server.gc_stats() if server is not None and args.server_gc != "off" else None
         # /health/ready at both ends of the window: its tick counter gives the game's tick rate under load
         ready_start, ready_start_t = ready(host, port), time.monotonic()
@@ -663,6 +721,7 @@ def run(args) -> dict:
             if mid_ready is None and time.monotonic() >= t0 + args.duration / 2:
                 mid_ready = ready(host, port)
         cpu1, t1 = proc_cpu_s(pid) if pid else None, time.monotonic()
+        wait1 = run_delay_s(pid) if pid else None
         if gc0 is not None:
             time.sleep(0.6)  # the launcher publishes twice a second
             out["server_gc"] = gc_window(gc0, server.gc_stats(), cpu0_t, t1)
@@ -688,6 +747,7 @@ def run(args) -> dict:
             "cpu_pct": (cpu1 - cpu0) / (t1 - cpu0_t) * 100 if cpu0 is not None and cpu1 is not None else None,
             "cpu_pct_peak_1s": max(per_s) if per_s else None, "rss_mb": rss, "rss_mb_before": rss_before,
             "ticks_per_s": ticks,
+            "cpu_wait_pct": (wait1 - wait0) / (t1 - cpu0_t) * 100 if wait0 is not None and wait1 is not None else None,
         }
         out["connected"] = connected
         out.update(merge(results, args.duration))
@@ -740,6 +800,7 @@ def merge(results: list[dict], duration: float) -> dict:
             decisions[kk] += v
         workers.append({"wid": res["wid"], "bots": res["bots"], "connected": res["connected"],
                         "unfinished": res["unfinished"], "cpu_pct": res["cpu_s"] / duration * 100,
+                        "cpu_wait_pct": res["cpu_wait_s"] / duration * 100 if res["cpu_wait_s"] is not None else None,
                         "loop_lag_ms": k.summary(res["loop_lag_ms"])})
     routes = {}
     for r in ROUTES:
@@ -755,7 +816,9 @@ def merge(results: list[dict], duration: float) -> dict:
 
 def report(out: dict, args) -> None:
     print(f"bench_bots: {out['bots']} bots over {out['procs']} worker processes, {out['duration_s']:.0f} s measured "
-          f"after {out['warmup_s']:.0f} s warm-up, seed {out['seed']}; load average before {out['load_avg_before']:.2f}")
+          f"after {out['warmup_s']:.0f} s warm-up, {out['pacing']} pacing, seed {out['seed']}; "
+          f"load average before {out['load_avg_before']:.2f}")
+    print(f"server code: {out['code']}")
     s = out["setup"]
     cpu = f", server CPU {s['server_cpu_pct']:.0f} %" if s["server_cpu_pct"] is not None else ""
     print(f"setup (not measured): {s['bots']} bots in {s['seconds']:.1f} s from {s['source_addresses']} source "
@@ -774,9 +837,10 @@ def report(out: dict, args) -> None:
     print("  (latency in ms from first byte written to last byte read; mode: once per bot, during warm-up)")
     pl = out["poll_late_ms"]
     polls = out["routes"].get("world", {}).get("per_s") or 0.0
+    late = (f", started late by p50 {pl['p50']:.0f} ms, p99 {pl['p99']:.0f} ms, max {pl['max']:.0f} ms"
+            if pl["n"] else "")
     print(f"total {out['requests_per_s']:.0f} requests/s; world polls {polls / out['bots']:.2f} per bot per s "
-          f"(the script asks for {1 / POLL_EVERY_S:.2f}), started late by p50 {pl['p50']:.0f} ms, "
-          f"p99 {pl['p99']:.0f} ms, max {pl['max']:.0f} ms; decisions after a poll: "
+          f"(the script asks for {1 / POLL_EVERY_S:.2f}){late}; decisions after a poll: "
           + ", ".join(f"{kk} {v}" for kk, v in out["decisions"].items()))
     sv = out["server"]
     if sv["cpu_pct"] is not None:
@@ -785,6 +849,9 @@ def report(out: dict, args) -> None:
               f"{sv['rss_mb']:.0f} MB at the end")
     else:
         print("server CPU: unknown (give --server-pid with --url)")
+    if sv.get("cpu_wait_pct") is not None:
+        print(f"server main thread waited for a CPU (runnable, not running) {sv['cpu_wait_pct']:.0f} % of the window "
+              f"(/proc/<pid>/schedstat): the share other processes took from it")
     if sv.get("cpu_ms_per_request"):
         print(f"server CPU per request at this mix: {sv['cpu_ms_per_request']:.2f} ms, so one core serves about "
               f"{sv['requests_per_s_per_core']:.0f} requests/s of it")
@@ -805,7 +872,9 @@ def report(out: dict, args) -> None:
             print(f"worker {w['wid']}: ERROR {w['error']}")
             continue
         lag = w["loop_lag_ms"]
-        print(f"worker {w['wid']}: {w['bots']} bots ({w['connected']} connected), CPU {w['cpu_pct']:.0f} % of one core, "
+        waited = f", waited for a CPU {w['cpu_wait_pct']:.0f} %" if w.get("cpu_wait_pct") is not None else ""
+        print(f"worker {w['wid']}: {w['bots']} bots ({w['connected']} connected), "
+              f"CPU {w['cpu_pct']:.0f} % of one core{waited}, "
               f"event-loop lag p50 {lag['p50']:.1f} ms, p99 {lag['p99']:.1f} ms, max {lag['max']:.1f} ms"
               + (f", {w['unfinished']} bots cancelled at the end" if w["unfinished"] else ""))
     verdicts = []
@@ -832,6 +901,8 @@ def main() -> None:
     ap.add_argument("--warmup", type=float, default=5.0, help="seconds of load before measuring")
     ap.add_argument("--procs", type=int, default=2, help="load-generator worker processes")
     ap.add_argument("--seed", type=int, default=7, help="seed of the bots' choices and of the server's world")
+    ap.add_argument("--pacing", choices=("fixed", "sleep"), default="fixed",
+                    help="fixed: each bot polls on its own 1 s schedule (default); sleep: 1 s sleep after each round")
     ap.add_argument("--url", help="use a running server at http://127.0.0.1:PORT instead of starting one")
     ap.add_argument("--server-pid", type=int, help="with --url: the server's pid, for its CPU and RSS")
     ap.add_argument("--server-gc", choices=("off", "stats", "freeze"), default="off",
@@ -844,7 +915,7 @@ def main() -> None:
     args.bots = max(1, args.bots)
     args.procs = max(1, min(args.procs, args.bots))
     args.duration = max(1.0, args.duration)
-    args.warmup = max(1.5, args.warmup)  # every bot's jittered start and its mode call fall into warm-up
+    args.warmup = max(2.5, args.warmup)  # every bot's jittered start, its mode call and first poll fall into warm-up
     started = time.monotonic()
     out = run(args)
     out["took_s"] = time.monotonic() - started

@@ -9,8 +9,10 @@
 | test_mode       | --test-mode         | CT_TEST=1            | False                            |
 | instance_cap    | -                   | CT_INSTANCE_CAP      | 150                              |
 | trusted_proxies | --trusted-proxies   | CT_TRUSTED_PROXIES   | none                             |
+| allowed_origins | --allowed-origins   | CT_ALLOWED_ORIGINS   | none (Origin not checked)        |
 | backup_every_s  | --backup-every      | CT_BACKUP_EVERY      | None (off)                       |
 | backup_keep     | --backup-keep       | CT_BACKUP_KEEP       | 24                               |
+| log_format      | --log-format        | CT_LOG_FORMAT        | text                             |
 
 An environment variable set to the empty string counts as unset. Every validation error is a
 `ConfigError` whose text is one line naming the option or variable at fault. This module
@@ -77,11 +79,15 @@ class Settings:
     instance_cap: int = DEFAULT_INSTANCE_CAP
     """Most players in one running copy (channel) of a map."""
     trusted_proxies: tuple = ()
-    """Networks whose X-Forwarded-Proto/Host headers are believed (ip_network objects)."""
+    """Networks whose X-Forwarded-For/Proto/Host headers are believed (ip_network objects)."""
+    allowed_origins: tuple = ()
+    """Origins (`https://town.example.com`) a browser WebSocket may come from; empty: not checked."""
     backup_every_s: int | None = None
     """Seconds between scheduled backups into <data-dir>/backups; None: no scheduled backups."""
     backup_keep: int = DEFAULT_BACKUP_KEEP
     """How many backups the schedule keeps (the newest ones)."""
+    log_format: str = "text"
+    """`text` (twistd's lines) or `json` (one JSON object per line, see clawtown.logs)."""
 
     @classmethod
     def from_options(cls, options: Mapping[str, object], environ: Mapping[str, str] = os.environ) -> Settings:
@@ -98,8 +104,10 @@ class Settings:
             test_mode=_test_mode(source),
             instance_cap=_parsed(source.env("CT_INSTANCE_CAP"), _parse_instance_cap, DEFAULT_INSTANCE_CAP),
             trusted_proxies=_parsed(source.first("trusted-proxies", "CT_TRUSTED_PROXIES"), _parse_networks, ()),
+            allowed_origins=_parsed(source.first("allowed-origins", "CT_ALLOWED_ORIGINS"), _parse_origins, ()),
             backup_every_s=_parsed(source.first("backup-every", "CT_BACKUP_EVERY"), _parse_duration),
             backup_keep=_parsed(source.first("backup-keep", "CT_BACKUP_KEEP"), _parse_keep, DEFAULT_BACKUP_KEEP),
+            log_format=_parsed(source.first("log-format", "CT_LOG_FORMAT"), _parse_log_format, "text"),
         )
 
 
@@ -219,6 +227,41 @@ def _parse_networks(value: object, label: str) -> tuple:
     return tuple(networks)
 
 
+def normalize_origin(text: str) -> str | None:
+    """`scheme://host[:port]` in the form browsers send in `Origin` (lower case, default port
+    dropped), or None when `text` is not an http(s) origin (a path, query or user part counts
+    as not an origin)."""
+    try:
+        parts = urlsplit(text.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    scheme, host = parts.scheme.lower(), (parts.hostname or "")
+    if scheme not in ("http", "https") or not host or parts.username is not None or parts.password is not None:
+        return None
+    if parts.path not in ("", "/") or parts.query or parts.fragment or any(ch.isspace() for ch in text.strip()):
+        return None
+    if ":" in host:
+        host = f"[{host}]"
+    if port is not None and port != {"http": 80, "https": 443}[scheme]:
+        host = f"{host}:{port}"
+    return f"{scheme}://{host}"
+
+
+def _parse_origins(value: object, label: str) -> tuple:
+    """Comma-separated origins, e.g. `https://town.example.com,http://localhost:8080`."""
+    origins = []
+    for part in str(value).split(","):
+        if not part.strip():
+            continue
+        origin = normalize_origin(part)
+        if origin is None:
+            raise ConfigError(f"{label}: not an http(s) origin such as https://town.example.com: {_shown(part.strip())}")
+        if origin not in origins:
+            origins.append(origin)
+    return tuple(origins)
+
+
 def _parse_port(value: object, label: str) -> int:
     return _parse_int(value, label, 0, 65535)
 
@@ -242,6 +285,13 @@ def _parse_duration(value: object, label: str) -> int | None:
     if not parts or "".join(n + unit for n, unit in parts) != text or not 1 <= seconds <= _MAX_BACKUP_EVERY_S:
         raise ConfigError(f"{label} must be a duration from 1s to 30d such as 15m or 1h30m, or off (got {_shown(value)})")
     return seconds
+
+
+def _parse_log_format(value: object, label: str) -> str:
+    text = str(value).strip().lower()
+    if text not in ("text", "json"):
+        raise ConfigError(f"{label} must be text or json (got {_shown(value)})")
+    return text
 
 
 def _parse_keep(value: object, label: str) -> int:

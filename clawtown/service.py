@@ -22,6 +22,7 @@ from .engine.game import Game
 from .engine.ids import Mint
 from .engine.images import MapImages
 from .engine.inbox import Inbox
+from .engine.metrics import Metrics, register_engine_metrics, register_process_metrics
 from .engine.ratelimit import RateLimiter
 from .engine.sessions import SessionRegistry
 from .engine.sync import SyncService
@@ -39,6 +40,7 @@ from .web.bot_api import BotApi
 from .web.debug import DebugActions
 from .web.docs import SkillDoc
 from .web.health import HealthApi
+from .web.metrics import register_web_metrics
 from .web.site import build_root, build_site
 from .web.ws import make_ws_factory
 
@@ -165,7 +167,7 @@ def make_service(settings, reactor) -> MultiService:
     sessions = SessionRegistry()
     limiter = RateLimiter(reactor)
     mint = Mint()
-    ws_factory = make_ws_factory(game, sessions, runner, limiter, mint)
+    ws_factory = make_ws_factory(game, sessions, runner, limiter, mint, allowed_origins=settings.allowed_origins)
     access = BotAccess(game, runner, mint)
     chatlog = ChatLog()
     game.listeners.append(lambda events: chatlog.add(events, game.world))
@@ -191,12 +193,17 @@ def make_service(settings, reactor) -> MultiService:
     api = TownApi(game, mint, limiter, reactor, debug, bots=bots, access=access, base_url=base_url, admin=admin,
                   avatars=AvatarFiles(settings.data_dir))
     health = HealthApi(status)
-    site = build_site(build_root(api, health, ws_factory, SkillDoc(base_url)))
+    metrics = Metrics()
+    register_engine_metrics(metrics, game, sync, sessions)
+    register_web_metrics(metrics, limiter, ws_factory)
+    register_process_metrics(metrics)
+    site = build_site(build_root(api, health, ws_factory, SkillDoc(base_url), metrics=metrics),
+                      trusted_proxies=settings.trusted_proxies)
     sync.setServiceParent(top)
     tick.setServiceParent(top)
     UpkeepService(runner, reactor, game.now_ms).setServiceParent(top)
     if settings.backup_every_s:
         BackupService(runner, reactor, settings.data_dir, settings.backup_every_s, settings.backup_keep).setServiceParent(top)
     strports.service(settings.listen, site).setServiceParent(top)
-    top.sync, top.tick, top.sessions, top.status = sync, tick, sessions, status
+    top.sync, top.tick, top.sessions, top.status, top.metrics = sync, tick, sessions, status, metrics
     return top

@@ -41,8 +41,15 @@ class Options(usage.Options):
             "trusted-proxies",
             None,
             None,
-            "Comma-separated addresses/networks of reverse proxies whose X-Forwarded-Proto/Host "
+            "Comma-separated addresses/networks of reverse proxies whose X-Forwarded-For/Proto/Host "
             "headers are trusted. Env: CT_TRUSTED_PROXIES. Default: none",
+        ],
+        [
+            "allowed-origins",
+            None,
+            None,
+            "Comma-separated origins (e.g. https://town.example.com) a browser may open the WebSocket "
+            "from; others get 403. Env: CT_ALLOWED_ORIGINS. Default: none (not checked)",
         ],
         [
             "backup-every",
@@ -56,6 +63,13 @@ class Options(usage.Options):
             None,
             None,
             f"How many scheduled backups to keep (the newest). Env: CT_BACKUP_KEEP. Default: {DEFAULT_BACKUP_KEEP}",
+        ],
+        [
+            "log-format",
+            None,
+            None,
+            "text (twistd's log lines) or json (one JSON object per line, with request ids). "
+            "Env: CT_LOG_FORMAT. Default: text",
         ],
     ]
     optFlags = [
@@ -77,6 +91,11 @@ class Options(usage.Options):
             self.settings = Settings.from_options(self)
         except ConfigError as error:
             raise usage.UsageError(str(error)) from None
+        if self.settings.log_format == "json":
+            from clawtown.logs import use_json_logs
+
+            # twistd reads its --logger only after every option is parsed: hand it ours.
+            use_json_logs(getattr(self, "parent", None))
 
     def getUsage(self, width=None):
         # twistd prints the whole usage above a usage error; after an error, print one hint

@@ -254,3 +254,20 @@ def test_backup_options_beat_their_environment():
     s = settings(CT_BACKUP_EVERY="15m", CT_BACKUP_KEEP="9")
     assert (s.backup_every_s, s.backup_keep) == (900, 9)
     assert settings(CT_BACKUP_EVERY="", CT_BACKUP_KEEP="") == Settings()
+
+
+def test_allowed_origins_default_to_not_checked():
+    assert Settings.from_options({}, environ={}).allowed_origins == ()
+
+
+def test_allowed_origins_are_normalized_like_browser_origin_headers():
+    s = Settings.from_options({}, environ={"CT_ALLOWED_ORIGINS": "HTTPS://Town.Example.com:443/, http://localhost:8080,,"})
+    assert s.allowed_origins == ("https://town.example.com", "http://localhost:8080")
+    assert Settings.from_options({"allowed-origins": "http://[::1]:80"}, environ={}).allowed_origins == ("http://[::1]",)
+
+
+@pytest.mark.parametrize("bad", ["town.example.com", "*", "null", "ftp://x.example", "https://x.example/app",
+                                 "https://x.example?q=1", "https://user@x.example", "https://x.example:99999"])
+def test_allowed_origins_reject_what_is_not_an_origin(bad):
+    with pytest.raises(ConfigError, match="^CT_ALLOWED_ORIGINS: not an http\\(s\\) origin"):
+        Settings.from_options({}, environ={"CT_ALLOWED_ORIGINS": bad})

@@ -17,7 +17,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 TWISTD = Path(sysconfig.get_path("scripts")) / "twistd"
 SETTING_VARIABLES = (
     "HOST", "PORT", "CT_DATA_DIR", "CT_PUBLIC_BASE_URL", "CT_SEED", "CT_TEST", "CT_INSTANCE_CAP",
-    "CT_BACKUP_EVERY", "CT_BACKUP_KEEP",
+    "CT_BACKUP_EVERY", "CT_BACKUP_KEEP", "CT_LOG_FORMAT", "CT_TRUSTED_PROXIES", "CT_ALLOWED_ORIGINS",
 )
 
 
@@ -112,8 +112,10 @@ def test_help_names_each_variable_and_default():
         "seed": ("CT_SEED", "random at start"),
         "test-mode": ("CT_TEST=1", "Default: off"),
         "trusted-proxies": ("CT_TRUSTED_PROXIES", "Default: none"),
+        "allowed-origins": ("CT_ALLOWED_ORIGINS", "Default: none"),
         "backup-every": ("CT_BACKUP_EVERY", "Default: off"),
         "backup-keep": ("CT_BACKUP_KEEP", "Default: 24"),
+        "log-format": ("CT_LOG_FORMAT", "Default: text"),
     }
     assert set(docs) == set(expected)
     for name, words in expected.items():
@@ -207,3 +209,12 @@ def test_twistd_help_lists_the_options(tmp_path):
 def test_backup_options_reach_the_settings():
     settings = parse("--backup-every", "15m", "--backup-keep", "5").settings
     assert (settings.backup_every_s, settings.backup_keep) == (900, 5)
+
+
+def test_allowed_origins_reach_the_settings(monkeypatch):
+    assert parse("--allowed-origins", "https://town.example.com, http://localhost:8080").settings.allowed_origins == (
+        "https://town.example.com", "http://localhost:8080")
+    monkeypatch.setenv("CT_ALLOWED_ORIGINS", "https://a.example")
+    assert parse().settings.allowed_origins == ("https://a.example",)
+    with pytest.raises(usage.UsageError, match="^--allowed-origins: not an http"):
+        parse("--allowed-origins", "town.example.com")

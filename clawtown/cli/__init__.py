@@ -46,6 +46,14 @@ app.add_typer(backup.backup_app, name="backup")
 app.add_typer(snapshot.export_app, name="export")
 app.command("import")(snapshot.import_command)
 
+from . import loadtest  # noqa: E402  (simulated players and bots against a running server)
+
+loadtest.register(app)
+
+from . import audit  # noqa: E402  (the audit trail)
+
+app.command("audit")(audit.audit)
+
 
 def main() -> None:
     app()

@@ -151,3 +151,9 @@ def restore(
         console.print(f"  the replaced file is kept as {path}", highlight=False, soft_wrap=True)
     if not result.replaced:
         console.print("  (the data dir had no database: nothing was replaced)", highlight=False)
+    if result.audit_error is not None:
+        err_console.print(
+            f"[yellow]warning:[/] the restore is not in the audit trail: {result.audit_error}",
+            highlight=False,
+            soft_wrap=True,
+        )

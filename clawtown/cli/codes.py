@@ -40,10 +40,11 @@ def format_time(ms: int | None) -> str:
     return datetime.fromtimestamp(ms / 1000).astimezone().strftime("%Y-%m-%d %H:%M %Z").strip()
 
 
-def _mint(data_dir: str, player: str, ttl: str, base_url: str | None) -> codes.MintedCode:
+def _mint(data_dir: str, player: str, ttl: str, base_url: str | None, via: str = "mint") -> codes.MintedCode:
     try:
         return codes.mint_code(
-            resolve_dir(data_dir), player, ttl_ms=codes.parse_ttl(ttl), base_url=codes.choose_base_url(base_url)
+            resolve_dir(data_dir), player, ttl_ms=codes.parse_ttl(ttl), base_url=codes.choose_base_url(base_url),
+            via=via,
         )
     except EXPECTED_ERRORS as err:
         fail(str(err))
@@ -144,7 +145,7 @@ def relink(
     data_dir: DataDir = DEFAULT_DATA_DIR,
 ) -> None:
     """Print a fresh join token for PLAYER, so its bot can link again and get its token back."""
-    minted = _mint(data_dir, player, ttl, base_url)
+    minted = _mint(data_dir, player, ttl, base_url, via="relink")
     if quiet:
         console.print(minted.token, markup=False, highlight=False, soft_wrap=True)
         return

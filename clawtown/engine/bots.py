@@ -8,12 +8,14 @@ Every store call runs on the store thread through the runner.
 
 from __future__ import annotations
 
+import hmac
 from collections import OrderedDict
 
 from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from ..sim import commands as c
+from . import audit
 from .ids import derive_bot_token, hash_secret
 
 JOIN_CODE_TTL_MS = 24 * 3600 * 1000
@@ -38,6 +40,7 @@ class BotAccess:
         self.game = game
         self.runner = runner
         self.mint = mint
+        self.audit = audit.AuditTrail(runner, game.now_ms)
         self.server_key: bytes | None = None
         self._tokens: OrderedDict[str, tuple[str, int]] = OrderedDict()
         self._done: OrderedDict[tuple, tuple[int, object]] = OrderedDict()
@@ -52,6 +55,10 @@ class BotAccess:
         if cached and cached[1] > now:
             return cached[0]
         link = await self.runner.run(lambda store: store.find_bot_link(token_hash))
+        key = self.server_key
+        if link is not None and key is not None and not hmac.compare_digest(
+                derive_bot_token(key, link["playerId"], link["generation"]), token):
+            link = None  # derived from an older server key: rotating the key revokes it
         if link is None:
             self._tokens.pop(token_hash, None)
             raise AccessError(401, "unauthorized")
@@ -89,20 +96,27 @@ class BotAccess:
         return p
 
     # ---- join codes, links, spawns -----------------------------------------------------
-    async def mint_join_code(self, player_id: str) -> dict:
+    async def mint_join_code(self, player_id: str, request_id: str | None = None) -> dict:
+        """A new join code for the player (the caller is that player's browser session)."""
         now = self.game.now_ms()
         for _ in range(8):
             code = self.mint.code()
             try:
-                return await self.runner.run(
+                record = await self.runner.run(
                     lambda store: store.mint_join_code(code, player_id, now, now + JOIN_CODE_TTL_MS, MAX_LIVE_CODES)
                 )
             except Exception as exc:
                 if "collision" not in str(exc):
                     raise
+                continue
+            await self.audit.record(
+                audit.player_actor(player_id), audit.CODE_MINT, player_id,
+                {"code": audit.code_marker(record["code"]), "expiresAt": record["expiresAt"]}, request_id,
+            )
+            return record
         raise AccessError(503, "could not mint a join code, try again")
 
-    async def link(self, code: str) -> tuple[str, str]:
+    async def link(self, code: str, request_id: str | None = None) -> tuple[str, str]:
         code = (code or "").strip().upper()
         if not code or len(code) > 32:
             raise AccessError(404, "invalid joinCode")
@@ -116,6 +130,9 @@ class BotAccess:
         token = await self.bot_token_for(player_id)
         await self.ensure_active(player_id)
         await self.game.request(lambda ref: c.BotSeen(player_id=player_id, link=True, ref=ref))
+        await self.audit.record(
+            audit.bot_actor(player_id), audit.BOT_LINK, player_id, {"code": audit.code_marker(code)}, request_id
+        )
         return token, player_id
 
     async def bot_token_for(self, player_id: str) -> str:
@@ -133,7 +150,7 @@ class BotAccess:
 
         return await self.runner.run(current)
 
-    async def spawn(self, name: str, job: str, meta: dict) -> tuple[str, str]:
+    async def spawn(self, name: str, job: str, meta: dict, request_id: str | None = None) -> tuple[str, str]:
         player_id = self.mint.player_id()
         result = await self.game.request(
             lambda ref: c.CreatePlayer(player_id=player_id, name=name, job=job, private_meta=meta, online=False, ref=ref)
@@ -142,12 +159,19 @@ class BotAccess:
             raise AccessError(500, "failed to create character")
         token = await self.bot_token_for(player_id)
         await self.game.request(lambda ref: c.BotSeen(player_id=player_id, link=True, ref=ref))
+        p = self.game.world.players.get(player_id)
+        await self.audit.record(
+            audit.bot_actor(player_id), audit.BOT_SPAWN, player_id,
+            {"name": p.name if p is not None else name[:64], "job": job}, request_id,
+        )
         return token, player_id
 
-    async def revoke(self, player_id: str) -> int:
+    async def revoke(self, player_id: str, actor: str = audit.ADMIN_API, request_id: str | None = None) -> int:
+        """Invalidate every bot token of the player (a new link generation); the new generation."""
         at = self.game.now_ms()
         generation = await self.runner.run(lambda store: store.revoke_bot_tokens(player_id, at))
         self.forget_tokens_of(player_id)
+        await self.audit.record(actor, audit.TOKENS_REVOKE, player_id, {"generation": generation}, request_id)
         return generation
 
     # ---- idempotent retries ------------------------------------------------------------

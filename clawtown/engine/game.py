@@ -13,6 +13,7 @@ from twisted.internet.defer import Deferred, fail
 
 from ..sim.world import World
 from .inbox import WORLD_QUEUE, Inbox
+from .metrics import TIME_BUCKETS, Histogram
 
 
 class Busy(Exception):
@@ -32,6 +33,7 @@ class Game:
         self.waiters: dict[int, Deferred] = {}
         self._next_ref = 0
         self.tick_ms: deque = deque(maxlen=2400)
+        self.tick_seconds = Histogram(TIME_BUCKETS)
         self.ticks = 0
         self.skipped_ticks = 0
         self.last_tick_at = 0.0
@@ -72,7 +74,9 @@ class Game:
         self.ticks += 1
         self.skipped_ticks += skipped
         self.last_tick_at = self.clock.seconds()
-        self.tick_ms.append((time.perf_counter() - started) * 1000.0)
+        elapsed = time.perf_counter() - started
+        self.tick_ms.append(elapsed * 1000.0)
+        self.tick_seconds.observe(elapsed)
 
     def _fail_waiters(self, commands: list) -> None:
         """A tick that crashed answers its waiting callers instead of leaving them hanging."""

@@ -8,6 +8,8 @@ finds the previous commit still running is skipped; a failed commit is retried w
 
 from __future__ import annotations
 
+import time
+
 import orjson
 from twisted.application.service import Service
 from twisted.internet.defer import Deferred, maybeDeferred, succeed
@@ -18,6 +20,7 @@ from ..sim.events import ChatLine, Fx, Note, Relocated, Reply, Result
 from ..wire.views import chat_view, party_view, self_view
 from .area import AreaSync, view_cells
 from .chatlog import chat_recipients
+from .metrics import SLOW_TIME_BUCKETS, TIME_BUCKETS, Histogram
 from .persist import Batch, BatchBuilder
 
 PROTOCOL_VERSION = 1
@@ -46,6 +49,9 @@ class SyncService(Service):
         self.bytes_sent = 0
         self.messages_sent = 0
         self.last_commit_ms = 0.0
+        self.round_seconds = Histogram(TIME_BUCKETS)
+        self.commit_seconds = Histogram(SLOW_TIME_BUCKETS)
+        self._build_s = 0.0
         self.held_since: float | None = None
         self._map_cache: dict[str, bytes] = {}
         self._idle_waiters: list[Deferred] = []
@@ -133,6 +139,7 @@ class SyncService(Service):
         return self._round().addErrback(lambda _: None)  # logged in _round; the loop goes on
 
     def _round(self, everything: bool = False):
+        building = time.perf_counter()
         self.rounds += 1
         world = self.game.world
         events = self.game.take_outbox()
@@ -142,6 +149,7 @@ class SyncService(Service):
         self.held_batch.merge(batch)
         self.held_sends.extend(sends)
         self.held_waiters.extend(waiters)
+        self._build_s += time.perf_counter() - building
         if self.held_batch.empty():
             self._release()
             return succeed(None)
@@ -155,7 +163,9 @@ class SyncService(Service):
 
         def committed(_):
             self.in_flight = False
-            self.last_commit_ms = (self.clock.seconds() - started) * 1000.0
+            took = self.clock.seconds() - started
+            self.last_commit_ms = took * 1000.0
+            self.commit_seconds.observe(took)
             self.held_batch = Batch()
             self.held_since = None
             self.failing_since = None
@@ -190,6 +200,7 @@ class SyncService(Service):
 
     def _release(self) -> None:
         """Send the held frames and answer the held waiters (their state is on disk now)."""
+        sending = time.perf_counter()
         sends, waiters = self.held_sends, self.held_waiters
         self.held_sends, self.held_waiters = [], []
         for conn, payload in sends:
@@ -205,6 +216,9 @@ class SyncService(Service):
                 self.messages_sent += 1
             except Exception:
                 log.err(None, "send failed")
+        # one round, as the reactor spent it: building (maybe over rounds held by a failing store) + sending
+        self.round_seconds.observe(self._build_s + time.perf_counter() - sending)
+        self._build_s = 0.0
         for d, result in waiters:
             if not d.called:
                 d.callback(result)

@@ -23,11 +23,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote
 
+from ..engine.audit import BACKUP_RESTORE
+from ..store import SqliteStore, StoreError
 from ..store.migrations import SCHEMA_VERSION
+from .audit import record_cli
 from .datadir import DataDirError, ServerLock, db_path, require_data_dir, server_running
 
 #: Every table of the schema, in the order they are reported.
-TABLES = ("meta", "players", "events", "parties", "board", "join_codes", "bot_links")
+TABLES = ("meta", "players", "events", "parties", "board", "join_codes", "bot_links", "audit")
 #: Where backups go by default (scheduled ones too), under the data dir.
 BACKUP_DIR = "backups"
 #: Where `restore` moves the database it replaces, under the data dir.
@@ -77,6 +80,8 @@ class RestoreResult:
     target: str
     replaced: tuple[str, ...]
     """Where the files that were replaced went (empty when the data dir had no database)."""
+    audit_error: str | None = None
+    """Why the restore could not be written to the audit trail (the restore itself is done)."""
 
 
 # ---------------------------------------------------------------------------- names
@@ -337,9 +342,34 @@ def restore_backup(
         raise BackupError(f"cannot use data dir {data_dir}: {exc.strerror}") from None
     try:
         replaced = _swap_in(data_dir, source, target, time.time() if now is None else now)
+        audit_error = _audit_restore(target, source, restored)
     finally:
         lock.release()
-    return RestoreResult(restored=restored, target=target, replaced=replaced)
+    return RestoreResult(restored=restored, target=target, replaced=replaced, audit_error=audit_error)
+
+
+def _audit_restore(target: str, source: str, restored: DbSummary) -> str | None:
+    """Record the restore in the restored database's audit trail; why it failed, or None."""
+    detail = {
+        "file": os.path.basename(source),
+        "schemaVersion": restored.schema_version,
+        "players": restored.counts.get("players", 0),
+    }
+    try:
+        store = SqliteStore(target)  # migrates a backup made by an older clawtown, as a start would
+    except StoreError as err:
+        return str(err)
+    try:
+        record_cli(store, BACKUP_RESTORE, None, detail)
+        # Opening switched the file to WAL; leave it self-contained, as the backup was.
+        store.db.execute("PRAGMA journal_mode = DELETE")
+    except StoreError as err:
+        return str(err)
+    except sqlite3.Error as err:
+        return f"cannot leave WAL mode: {err}"
+    finally:
+        store.close()
+    return None
 
 
 def _current_summary(target: str) -> DbSummary | None:

@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..engine import audit
 from ..engine.bots import JOIN_CODE_TTL_MS, MAX_LIVE_CODES, TOKEN_CACHE_MS
 from ..engine.ids import Mint
 from ..store.base import JOIN_CODE_COLLISION, StoreError
 from ..web.baseurl import join_token, sandbox_base
+from .audit import record_cli
 from .datadir import server_running
 from .players import (
     EXPECTED_ERRORS,
@@ -140,8 +142,12 @@ def mint_code(
     base_url: str = DEFAULT_BASE_URL,
     at: int | None = None,
     mint: Mint | None = None,
+    via: str = "mint",
 ) -> MintedCode:
-    """A new join code for ``player`` (id or name), valid ``ttl_ms`` from now."""
+    """A new join code for ``player`` (id or name), valid ``ttl_ms`` from now.
+
+    ``via`` names the command for the audit trail (``mint`` or ``relink``).
+    """
     at = now_ms() if at is None else at
     mint = mint or Mint()
     with store_session(data_dir) as store:
@@ -153,6 +159,10 @@ def mint_code(
                 if str(err) != JOIN_CODE_COLLISION:
                     raise
                 continue
+            record_cli(
+                store, audit.CODE_MINT, record["id"],
+                {"code": audit.code_marker(row["code"]), "expiresAt": row["expiresAt"], "via": via}, at=at,
+            )
             live = len(store.list_join_codes(record["id"], now=at))
             return MintedCode(
                 row["code"], record["id"], record["name"], row["createdAt"], row["expiresAt"], base_url, live
@@ -210,6 +220,7 @@ def revoke_code(data_dir: str, code: str, *, at: int | None = None) -> CodeRow:
             raise ToolError(f"join code {code!r} is already revoked")
         if not store.revoke_join_code(code, at):
             raise ToolError(f"join code {code!r} is already revoked")
+        record_cli(store, audit.CODE_REVOKE, record["playerId"], {"code": audit.code_marker(code)}, at=at)
         found = store.get_player(record["playerId"])
     return CodeRow(
         code,
@@ -247,6 +258,7 @@ def revoke_tokens(data_dir: str, player: str, *, url: str | None = None, at: int
     with store_session(data_dir) as store:
         record = resolve_player(store, player)
         generation = store.revoke_bot_tokens(record["id"], at)
+        record_cli(store, audit.TOKENS_REVOKE, record["id"], {"generation": generation}, at=at)
     running = server_running(data_dir)
     forgot = running and url is not None and forget_cached_tokens(data_dir, url, record["id"])
     return TokensRevoked(record["id"], record["name"], generation, running, forgot)

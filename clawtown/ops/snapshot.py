@@ -20,6 +20,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
+from ..engine.audit import SNAPSHOT_IMPORT
 from ..store import StoreError, open_store
 from ..store.base import (
     EventRow,
@@ -29,6 +30,7 @@ from ..store.base import (
     require_text,
 )
 from ..store.migrations import SCHEMA_VERSION, write_transaction
+from .audit import record_cli
 from .backup import (
     BackupError,
     begin_snapshot,
@@ -375,7 +377,7 @@ def import_snapshot(data_dir: str, path: str, *, now: float | None = None) -> Im
     try:
         if db_existed:
             _require_empty(target, data_dir)  # again, now that nobody else can write
-        _load(data_dir, rows)
+        _load(data_dir, rows, {"file": os.path.basename(path), "format": snapshot.format, "counts": _counts(rows)})
         done = True
     finally:
         lock.release()
@@ -388,7 +390,13 @@ def import_snapshot(data_dir: str, path: str, *, now: float | None = None) -> Im
                     os.rmdir(data_dir)
                 except OSError:
                     pass
-    counts = {
+    return ImportResult(
+        data_dir=data_dir, format=snapshot.format, counts=_counts(rows), skipped_codes=rows.skipped_codes
+    )
+
+
+def _counts(rows: _Rows) -> dict[str, int]:
+    return {
         "players": len(rows.players),
         "events": len(rows.events),
         "parties": len(rows.parties),
@@ -396,7 +404,6 @@ def import_snapshot(data_dir: str, path: str, *, now: float | None = None) -> Im
         "joinCodes": 0,
         "botLinks": len(rows.bot_links),
     }
-    return ImportResult(data_dir=data_dir, format=snapshot.format, counts=counts, skipped_codes=rows.skipped_codes)
 
 
 def _require_empty(target: str, data_dir: str) -> None:
@@ -411,7 +418,7 @@ def _require_empty(target: str, data_dir: str) -> None:
         )
 
 
-def _load(data_dir: str, rows: _Rows) -> None:
+def _load(data_dir: str, rows: _Rows, audit_detail: dict[str, Any]) -> None:
     try:
         store = open_store(data_dir)
     except StoreError as err:
@@ -435,7 +442,8 @@ def _load(data_dir: str, rows: _Rows) -> None:
                 " VALUES (?, ?, NULL, ?, ?)",
                 rows.bot_links,
             )
-    except sqlite3.Error as exc:
+        record_cli(store, SNAPSHOT_IMPORT, None, audit_detail)
+    except (sqlite3.Error, StoreError) as exc:
         raise SnapshotError(f"cannot import into {data_dir}: {exc}") from None
     finally:
         store.close()

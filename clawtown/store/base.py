@@ -23,6 +23,9 @@ Record shapes (camelCase keys, as the game produces them):
   from a server key, the player id and the generation; the store only ever sees the
   token's SHA-256 hex digest.  Revoking bumps the generation and clears the hash, which
   invalidates every token of the player at once.
+* audit entry: ``{"id": int (given by the store, increasing), "at": int ms, "actor": str,
+  "action": str, "subject": str|None, "detail": JSON|None, "requestId": str|None}`` --
+  who did what to whom; appended, never changed, and kept by :meth:`Store.wipe`.
 """
 
 from __future__ import annotations
@@ -43,6 +46,11 @@ SCHEMA_VERSION_KEY = "schema_version"
 JOIN_CODE_LENGTH = 6
 #: Live join codes a player may hold; :meth:`Store.mint_join_code` evicts the oldest.
 DEFAULT_MAX_LIVE_JOIN_CODES = 5
+
+#: Audit entries returned by :meth:`Store.list_audit` unless told otherwise.
+DEFAULT_AUDIT_LIMIT = 200
+#: Longest actor, action, subject and request id an audit entry may carry.
+AUDIT_TEXT_MAX = 200
 
 #: Why :meth:`Store.mint_join_code` refused a code that is already stored.
 JOIN_CODE_COLLISION = "join code collision"
@@ -94,7 +102,10 @@ class Store(Protocol):
         """The records whose "mode" is `mode` (e.g. "agent": H-Mode characters resume at start)."""
 
     def wipe(self) -> None:
-        """Delete every player, event, party, board post, join code and bot link (test resets)."""
+        """Delete every player, event, party, board post, join code and bot link (test resets).
+
+        The audit trail is kept: it records the reset itself.
+        """
 
     def get_player(self, player_id: str) -> dict[str, Any] | None:
         """The player record with this id, or None."""
@@ -197,6 +208,17 @@ class Store(Protocol):
         the token hash is cleared and ``revokedAt`` becomes ``at``.
         """
 
+    def append_audit(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """Append one audit entry (``id`` is assigned; ``at`` defaults to the clock); return it."""
+
+    def list_audit(
+        self,
+        since_ms: int | None = None,
+        action: str | None = None,
+        limit: int = DEFAULT_AUDIT_LIMIT,
+    ) -> list[dict[str, Any]]:
+        """The newest ``limit`` audit entries (``at >= since_ms``, of ``action``), newest last."""
+
     def close(self) -> None:
         """Release the store; later calls raise StoreError.  Safe to call twice."""
 
@@ -248,6 +270,15 @@ class BotLinkRow(NamedTuple):
     token_hash: str | None
     linked_at: int | None
     revoked_at: int | None
+
+
+class AuditRow(NamedTuple):
+    at: int
+    actor: str
+    action: str
+    subject: str | None
+    detail: str | None
+    request_id: str | None
 
 
 @dataclass(frozen=True)
@@ -360,6 +391,19 @@ def bot_link_record(row: BotLinkRow) -> dict[str, Any]:
         "tokenHash": row.token_hash,
         "linkedAt": row.linked_at,
         "revokedAt": row.revoked_at,
+    }
+
+
+def audit_record(entry_id: int, row: AuditRow) -> dict[str, Any]:
+    """The audit entry dict handed back to callers for a stored row."""
+    return {
+        "id": entry_id,
+        "at": row.at,
+        "actor": row.actor,
+        "action": row.action,
+        "subject": row.subject,
+        "detail": decode_json(row.detail),
+        "requestId": row.request_id,
     }
 
 
@@ -514,3 +558,37 @@ def next_bot_generation(player_id: str, stored: BotLinkRow | None) -> int:
     if stored.generation >= _INT64_MAX:
         raise StoreError(f"bot link generation of player {player_id!r} cannot go higher")
     return stored.generation + 1
+
+
+def _short_text(value: Any, what: str, *, optional: bool = False) -> str | None:
+    if value is None and optional:
+        return None
+    require_text(value, what)
+    if len(value) > AUDIT_TEXT_MAX:
+        raise StoreError(f"{what} must be at most {AUDIT_TEXT_MAX} characters, got {len(value)}")
+    return value
+
+
+def prepare_audit(record: Any, now_ms: int) -> AuditRow:
+    """Validate an ``append_audit`` record; the row to store, or StoreError."""
+    if not isinstance(record, Mapping):
+        raise StoreError(f"audit record must be a dict, got {type(record).__name__}")
+    at = record.get("at")
+    detail = record.get("detail")
+    return AuditRow(
+        now_ms if at is None else require_int(at, "audit.at", minimum=0),
+        _short_text(record.get("actor"), "audit.actor"),
+        _short_text(record.get("action"), "audit.action"),
+        _short_text(record.get("subject"), "audit.subject", optional=True),
+        None if detail is None else encode_json(detail, "audit.detail"),
+        _short_text(record.get("requestId"), "audit.requestId", optional=True),
+    )
+
+
+def check_audit_query(since_ms: Any, action: Any, limit: Any) -> None:
+    """Validate a ``list_audit`` call."""
+    if since_ms is not None:
+        require_int(since_ms, "since_ms")
+    if action is not None:
+        require_text(action, "action")
+    require_int(limit, "limit", minimum=1)

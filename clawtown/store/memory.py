@@ -12,12 +12,14 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from clawtown.store.base import (
+    DEFAULT_AUDIT_LIMIT,
     DEFAULT_BOARD_LIMIT,
     DEFAULT_EVENTS_KEPT,
     DEFAULT_MAX_LIVE_JOIN_CODES,
     JOIN_CODE_COLLISION,
     SCHEMA_VERSION_KEY,
     TOKEN_HASH_TAKEN,
+    AuditRow,
     BoardRow,
     BotLinkRow,
     EventRow,
@@ -25,13 +27,16 @@ from clawtown.store.base import (
     PartyRow,
     PlayerRow,
     StoreError,
+    audit_record,
     bot_link_record,
+    check_audit_query,
     check_bot_link_generation,
     decode_json,
     event_record,
     join_code_record,
     name_key,
     next_bot_generation,
+    prepare_audit,
     prepare_batch,
     prepare_bot_link,
     prepare_join_code,
@@ -56,6 +61,8 @@ class MemoryStore:
         self._meta: dict[str, str] = {SCHEMA_VERSION_KEY: str(SCHEMA_VERSION)}
         self._join_codes: dict[str, JoinCodeRow] = {}
         self._bot_links: dict[str, BotLinkRow] = {}
+        self._audit: list[tuple[int, AuditRow]] = []
+        self._audit_last_id = 0
 
     def _check_open(self) -> None:
         if self._closed:
@@ -190,7 +197,29 @@ class MemoryStore:
         )
         return generation
 
+    def append_audit(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        self._check_open()
+        row = prepare_audit(record, int(self._clock() * 1000))
+        self._audit_last_id += 1
+        self._audit.append((self._audit_last_id, row))
+        return audit_record(self._audit_last_id, row)
+
     # ------------------------------------------------------------------- reads
+
+    def list_audit(
+        self,
+        since_ms: int | None = None,
+        action: str | None = None,
+        limit: int = DEFAULT_AUDIT_LIMIT,
+    ) -> list[dict[str, Any]]:
+        self._check_open()
+        check_audit_query(since_ms, action, limit)
+        matching = [
+            (entry_id, row)
+            for entry_id, row in self._audit
+            if (since_ms is None or row.at >= since_ms) and (action is None or row.action == action)
+        ]
+        return [audit_record(entry_id, row) for entry_id, row in matching[-limit:]]
 
     def load_players_in_mode(self, mode: str) -> list[dict[str, Any]]:
         require_text(mode, "mode")

@@ -110,8 +110,25 @@ def m002_bot_access(db: sqlite_utils.Database) -> None:
     bot_links.create_index(["token_hash"], unique=True)
 
 
+def m003_audit(db: sqlite_utils.Database) -> None:
+    """audit: who did what to whom (admin actions, bot links, codes, tokens, restores)."""
+    # Raw SQL: AUTOINCREMENT keeps ids increasing even after the newest rows are deleted.
+    db.execute(
+        """CREATE TABLE audit (
+               id INTEGER PRIMARY KEY AUTOINCREMENT,
+               at INTEGER NOT NULL,
+               actor TEXT NOT NULL,
+               action TEXT NOT NULL,
+               subject TEXT,
+               detail TEXT,
+               request_id TEXT)"""
+    )
+    db.execute("CREATE INDEX idx_audit_at ON audit (at)")
+    db.execute("CREATE INDEX idx_audit_action ON audit (action, id)")
+
+
 #: Every migration, oldest first.  Append only.
-MIGRATIONS: Sequence[Migration] = (m001_initial, m002_bot_access)
+MIGRATIONS: Sequence[Migration] = (m001_initial, m002_bot_access, m003_audit)
 
 #: The schema version this code writes.
 SCHEMA_VERSION = len(MIGRATIONS)

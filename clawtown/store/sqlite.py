@@ -17,22 +17,27 @@ from typing import Any, ParamSpec, TypeVar
 import sqlite_utils
 
 from clawtown.store.base import (
+    DEFAULT_AUDIT_LIMIT,
     DEFAULT_BOARD_LIMIT,
     DEFAULT_EVENTS_KEPT,
     DEFAULT_MAX_LIVE_JOIN_CODES,
     JOIN_CODE_COLLISION,
     TOKEN_HASH_TAKEN,
+    AuditRow,
     BotLinkRow,
     EventRow,
     JoinCodeRow,
     StoreError,
+    audit_record,
     bot_link_record,
+    check_audit_query,
     check_bot_link_generation,
     decode_json,
     event_record,
     join_code_record,
     name_key,
     next_bot_generation,
+    prepare_audit,
     prepare_batch,
     prepare_bot_link,
     prepare_join_code,
@@ -48,6 +53,7 @@ DEFAULT_BUSY_TIMEOUT_MS = 5000
 
 _JOIN_CODE_COLUMNS = ", ".join(JoinCodeRow._fields)
 _BOT_LINK_COLUMNS = ", ".join(BotLinkRow._fields)
+_AUDIT_COLUMNS = ", ".join(AuditRow._fields)
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -277,7 +283,34 @@ class SqliteStore:
             )
         return generation
 
+    @_sqlite_errors("append_audit")
+    def append_audit(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        row = prepare_audit(record, int(self._clock() * 1000))
+        with write_transaction(self._db):
+            entry_id = self._db.execute(
+                f"INSERT INTO audit ({_AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)", list(row)
+            ).lastrowid
+        return audit_record(entry_id, row)
+
     # ------------------------------------------------------------------- reads
+
+    @_sqlite_errors("list_audit")
+    def list_audit(
+        self,
+        since_ms: int | None = None,
+        action: str | None = None,
+        limit: int = DEFAULT_AUDIT_LIMIT,
+    ) -> list[dict[str, Any]]:
+        check_audit_query(since_ms, action, limit)
+        cursor = self._db.execute(
+            f"""SELECT * FROM (SELECT id, {_AUDIT_COLUMNS} FROM audit
+                               WHERE (:since IS NULL OR at >= :since)
+                               AND (:action IS NULL OR action = :action)
+                               ORDER BY id DESC LIMIT :limit)
+                ORDER BY id""",
+            {"since": since_ms, "action": action, "limit": limit},
+        )
+        return [audit_record(row[0], AuditRow(*row[1:])) for row in cursor]
 
     def _records(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
         return [decode_json(text) for (text,) in self._db.execute(sql, list(params))]

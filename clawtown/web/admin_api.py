@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 from klein import Klein
 
+from ..engine import audit
 from ..engine.game import Busy
 from ..engine.ratelimit import Rule
 from ..ops.admin_token import derive_admin_token
@@ -28,6 +29,7 @@ from .jsonapi import (
     json_response,
     read_json,
 )
+from .requestlog import request_id_of
 
 CLOSE_KICKED = 4003
 MAX_ANNOUNCE = 280
@@ -110,10 +112,11 @@ class AdminApi:
             await self.game.request(lambda ref: c.Announce(player_id="", text=text, ref=ref))
         except Busy:
             raise ApiError(503, "server busy, try again", retryInMs=200) from None
+        await self._audit(request, audit.ANNOUNCE, None, {"text": text})
         return json_response(request, {"ok": True, "text": text, "connections": len(self.sessions)})
 
     @app.route("/kick", methods=["POST"])
-    def kick(self, request):
+    async def kick(self, request):
         """Close every socket of a player (close code 4003 "kicked"); 404 when it has none."""
         self._authorize(request)
         who = read_json(request).get("player")
@@ -123,6 +126,7 @@ class AdminApi:
         conns = list(self.sessions.of(player_id))
         for conn in conns:
             conn.sender.sendClose(CLOSE_KICKED, "kicked")
+        await self._audit(request, audit.KICK, player_id, {"name": name, "closed": len(conns)})
         return json_response(request, {"ok": True, "playerId": player_id, "name": name, "closed": len(conns)})
 
     def _resolve_online(self, who: str) -> tuple[str, str]:
@@ -141,14 +145,18 @@ class AdminApi:
         return matches[0], world.players[matches[0]].name
 
     @app.route("/forget-tokens", methods=["POST"])
-    def forget_tokens(self, request):
+    async def forget_tokens(self, request):
         """Drop the cached bot tokens of a player, so a revocation in the store acts at once."""
         self._authorize(request)
         player_id = read_json(request).get("playerId")
         if not isinstance(player_id, str) or not player_id.strip() or len(player_id) > 200:
             raise ApiError(400, "playerId required")
         self.access.forget_tokens_of(player_id.strip())
+        await self._audit(request, audit.FORGET_TOKENS, player_id.strip())
         return json_response(request, {"ok": True, "playerId": player_id.strip()})
+
+    async def _audit(self, request, action: str, subject: str | None, detail: dict | None = None) -> None:
+        await self.access.audit.record(audit.ADMIN_API, action, subject, detail, request_id_of(request))
 
     # ---- reads -------------------------------------------------------------------------
     @app.route("/status", methods=["GET"])

@@ -29,6 +29,7 @@ from .jsonapi import (
     read_json,
 )
 from .limits import REST_RULES
+from .requestlog import request_id_of, tag_player
 from .openapi import OPENAPI
 
 
@@ -93,10 +94,11 @@ class TownApi:
             record = await self.access.player_for_session(bearer(request))
         except AccessError as err:
             raise ApiError(err.status, err.message) from None
+        tag_player(request, record["id"])
         wait = self.limiter.hit(("join-codes", record["id"]), REST_RULES["join_codes"])
         if wait:
             raise ApiError(429, "rate limited", retryInMs=max(50, wait))
-        code = await self.access.mint_join_code(record["id"])
+        code = await self.access.mint_join_code(record["id"], request_id=request_id_of(request))
         base = self.base_url(request)
         sandbox = sandbox_base(base)
         return json_response(request, {

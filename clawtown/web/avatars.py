@@ -21,7 +21,7 @@ from ..engine.game import Busy
 from ..render.avatar import MAX_AVATAR_BYTES, AvatarError
 from ..sim import commands as c
 from .bot_api import bearer
-from .jsonapi import ApiError, json_response
+from .jsonapi import ApiError, client_address, json_response
 from .limits import REST_RULES
 
 MAX_UPLOAD_BODY = MAX_AVATAR_BYTES * 4 // 3 + 4096  # room for base64 and a JSON wrapper
@@ -110,6 +110,9 @@ async def upload(api, request) -> bytes:
 
 
 async def serve(api, request, name: str) -> bytes:
+    wait = api.limiter.hit(("avatar-read", client_address(request)), REST_RULES["avatar_read"])
+    if wait:
+        raise ApiError(429, "rate limited", retryInMs=max(50, wait))
     player_id = name[:-4] if name.endswith(".png") else ""
     if not valid_player_id(player_id):
         raise ApiError(404, "no avatar")

@@ -6,10 +6,9 @@ X-Forwarded-Host count only when the direct peer is a configured trusted proxy.
 
 from __future__ import annotations
 
-import ipaddress
 from urllib.parse import urlsplit
 
-from .jsonapi import client_address
+from .proxies import is_trusted
 
 SANDBOX_HOST = "host.docker.internal"
 
@@ -24,14 +23,6 @@ def _first(request, name: bytes) -> str | None:
     return first or None
 
 
-def _trusted(address: str, networks) -> bool:
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return any(ip in net for net in networks)
-
-
 class BaseUrl:
     def __init__(self, public_base_url: str | None, trusted_proxies=()) -> None:
         self.public = public_base_url
@@ -42,7 +33,8 @@ class BaseUrl:
             return self.public
         proto = "https" if request.isSecure() else "http"
         host = _first(request, b"host")
-        if self.trusted and _trusted(client_address(request), self.trusted):
+        peer = getattr(request.getClientAddress(), "host", "")  # the direct peer, not X-Forwarded-For
+        if self.trusted and is_trusted(peer, self.trusted):
             proto = (_first(request, b"x-forwarded-proto") or proto).lower()
             host = _first(request, b"x-forwarded-host") or host
         if proto not in ("http", "https"):

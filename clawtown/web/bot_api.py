@@ -30,6 +30,7 @@ from .jsonapi import (
     json_response,
     read_json,
 )
+from .requestlog import request_id_of, tag_player
 
 RULES = {
     "me": Rule(250, 10), "status": Rule(250, 6), "world": Rule(250, 6), "minimap": Rule(1800, 1),
@@ -97,6 +98,7 @@ class BotApi:
             player_id = await self.access.player_for_bot_token(bearer(request))
         except (AccessError, Busy) as err:
             raise _refused(err) from None
+        tag_player(request, player_id)
         wait = self.limiter.hit(("bot", player_id, route), RULES[route])
         if wait:
             raise ApiError(429, "rate limited", retryInMs=max(50, wait))
@@ -146,9 +148,10 @@ class BotApi:
             if len(parts) == 3:
                 code = parts[2].strip()
         try:
-            bot_token, player_id = await self.access.link(code)
+            bot_token, player_id = await self.access.link(code, request_id=request_id_of(request))
         except (AccessError, Busy) as err:
             raise _refused(err) from None
+        tag_player(request, player_id)
         base = self.base_url(request)
         return json_response(request, {"ok": True, "botToken": bot_token, "playerId": player_id,
                                        "apiBaseUrl": base, "wsUrl": ws_url(base)})
@@ -168,9 +171,10 @@ class BotApi:
         self._limit_address(request, "spawn")
         meta = {k: clean_text(body[k], 64) for k in ("twitterHandle", "preferredAnimal") if body.get(k) is not None}
         try:
-            bot_token, player_id = await self.access.spawn(name, job, meta)
+            bot_token, player_id = await self.access.spawn(name, job, meta, request_id=request_id_of(request))
         except (AccessError, Busy) as err:
             raise _refused(err) from None
+        tag_player(request, player_id)
         p = self.game.world.players.get(player_id)
         base = self.base_url(request)
         character = {"name": p.name, "job": p.job, "level": p.level, "hp": p.hp, "maxHp": p.max_hp, "xp": p.xp,

@@ -9,9 +9,11 @@ from __future__ import annotations
 import ipaddress
 import secrets
 
+from ..engine import audit
 from ..engine.game import Busy
 from ..sim import commands as c
 from .jsonapi import ApiError, client_address, read_json
+from .requestlog import request_id_of
 
 
 def is_loopback(address: str) -> bool:
@@ -44,7 +46,10 @@ class DebugActions:
         self.admin = admin
 
     def check(self, request) -> None:
-        if not is_loopback(client_address(request)):
+        # A proxied request is never "from loopback", even when the proxy itself runs on this host.
+        headers = getattr(request, "requestHeaders", None)
+        proxied = headers is not None and any(headers.hasHeader(h) for h in (b"x-forwarded-for", b"forwarded", b"x-real-ip"))
+        if proxied or not is_loopback(client_address(request)):
             raise ApiError(403, "debug routes are only served to loopback clients")
 
     async def run(self, action: str, request) -> dict:
@@ -57,9 +62,11 @@ class DebugActions:
             return {"ok": True}
         if action == "reset" and self.admin is not None:
             await self.admin.reset()
+            await self._audit(request, audit.TEST_RESET)
             return {"ok": True}
         if action == "restart-sim" and self.admin is not None:
             await self.admin.restart_sim()
+            await self._audit(request, audit.TEST_RESTART_SIM)
             return {"ok": True}
         make = {
             "teleport": self._teleport,
@@ -77,6 +84,11 @@ class DebugActions:
             error = "unknown playerId" if result.get("error") == "player not in world" else result.get("error")
             raise ApiError(status, error)
         return {k: v for k, v in result.items() if k != "status"}
+
+    async def _audit(self, request, action: str) -> None:
+        trail = getattr(getattr(self.admin, "access", None), "audit", None)
+        if trail is not None:
+            await trail.record(audit.TEST_MODE, action, None, None, request_id_of(request))
 
     def _teleport(self, body):
         pid, x, y = _player_id(body), _number(body, "x"), _number(body, "y")

@@ -6,6 +6,8 @@ import orjson
 from twisted.python import log
 from werkzeug.exceptions import HTTPException
 
+from .proxies import forwarded_client
+
 MAX_BODY_BYTES = 256 * 1024
 
 
@@ -45,8 +47,13 @@ def read_json(request, required: bool = True) -> dict:
 
 
 def client_address(request) -> str:
-    peer = request.getClientAddress()
-    return getattr(peer, "host", "unknown")
+    """The caller's address: the TCP peer, or X-Forwarded-For when the peer is a trusted proxy."""
+    host = getattr(request.getClientAddress(), "host", "unknown")
+    networks = getattr(getattr(request, "site", None), "trusted_proxies", ())
+    if networks:
+        values = request.requestHeaders.getRawHeaders(b"x-forwarded-for")
+        host = forwarded_client(host, [v.decode("latin-1") for v in values] if values else None, networks)
+    return host
 
 
 def install_error_handlers(app) -> None:
@@ -61,6 +68,9 @@ def install_error_handlers(app) -> None:
     def _http_error(_owner, request, failure):
         err = failure.value
         message = {404: "not found", 405: "method not allowed"}.get(err.code, err.name.lower())
+        allowed = getattr(err, "valid_methods", None)
+        if err.code == 405 and allowed:  # RFC 9110: a 405 names the methods that are allowed
+            request.setHeader(b"allow", ", ".join(sorted(allowed)).encode("ascii"))
         return json_response(request, {"ok": False, "error": message}, err.code or 500)
 
     @app.handle_errors(Exception)

@@ -22,6 +22,9 @@ WS_CLASS = {
     "party_create": "party", "party_invite": "party", "party_code": "party", "party_join": "party",
     "party_leave": "party", "party_promote": "party", "party_summon": "party",
 }
+PER_PLAYER_CLASSES = frozenset(WS_RULES) - {"ping"}
+"""Classes limited per player as well as per connection: a player's sockets share one budget, so
+five sockets never fan out five times as much. `ping` is answered to its own socket only."""
 ABUSE_LIMIT = 60
 ABUSE_WINDOW_MS = 10_000
 
@@ -30,6 +33,7 @@ REST_RULES: dict[str, Rule] = {
     "join_codes": Rule(2000, 5),
     "avatar_upload": Rule(3000, 3),
     "me_bot": Rule(500, 6),
+    "avatar_read": Rule(20, 300),
 }
 
 

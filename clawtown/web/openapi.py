@@ -123,6 +123,10 @@ SCHEMAS = {
         "retryInMs": {"type": "integer", "minimum": 1, "description": "wait this long before the next call"},
     }, ("retryInMs",))]},
     "Busy": {"allOf": [_ref("Error"), _obj({"retryInMs": {"type": "integer", "minimum": 1}})]},
+    "AdminLockout": {"allOf": [_ref("Error"), _obj({
+        "error": {"type": "string", "enum": ["too many failed admin logins"]},
+        "retryInMs": {"type": "integer", "minimum": 1, "description": "the address is refused this long"},
+    }, ("retryInMs",))]},
     "Ok": _ok(),
     "BaseStats": _obj({k: {"type": "integer", "minimum": 1, "maximum": 99} for k in ("str", "agi", "vit", "int", "dex", "luk")},
                       ("str", "agi", "vit", "int", "dex", "luk")),
@@ -210,6 +214,13 @@ def _action_body(properties: dict, required: tuple = ()) -> dict:
 
 
 TEXT = {"type": "string", "maxLength": 4000}
+SHORT_ID = {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"}
+
+
+def _one_of_required(body: dict, *names: str) -> dict:
+    """A required body that must carry at least one of `names`."""
+    body["content"]["application/json"]["schema"]["anyOf"] = [{"required": [name]} for name in names]
+    return {**body, "required": True}
 
 
 def _bot_action(summary: str, body: dict, ok: dict, *, rate: str, **errors) -> dict:
@@ -262,7 +273,7 @@ def _debug(summary: str, body: dict, ok: dict, **errors) -> dict:
 def _admin(method: str, summary: str, ok: dict, *, body: dict | None = None, busy: bool = False, **errors) -> dict:
     op = {"tags": ["admin"], "summary": summary, "security": [{"adminToken": []}],
           "responses": _responses(ok, body=body is not None, busy=busy, s401=_err("bad admin token"),
-                                  s429=_json(_ref("RateLimited"), "too many failed admin logins from this address"),
+                                  s429=_json(_ref("AdminLockout"), "too many failed admin logins from this address"),
                                   s503=_json(_ref("Busy"), '"server is starting, try again" or "server busy, try again"'),
                                   **errors)}
     if body is not None:
@@ -340,7 +351,7 @@ PATHS = {
         ],
         "responses": _responses(
             {"description": "the picture", "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}},
-            s404=("no avatar",),
+            s404=("no avatar",), limited=True,
         ),
     }},
     "/api/me/bot": {"get": {
@@ -483,8 +494,10 @@ PATHS = {
     ),
     "/api/bot/party/join": _bot_action(
         "Join a party with its invite code",
-        _action_body({"joinCode": {"type": "string", "description": "any case"},
-                      "code": {"type": "string", "description": "alias of joinCode (MCP clients send it)"}}),
+        _one_of_required(_action_body({
+            "joinCode": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"\S", "description": "any case"},
+            "code": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"\S",
+                     "description": "alias of joinCode (MCP clients send it)"}}), "joinCode", "code"),
         _json(_ok(partyId=STR), "the party you are in"), rate="500 ms, burst 4 (all party routes)",
         s400=("invalid code", "expired code",), s404=("party missing",),
     ),
@@ -539,13 +552,13 @@ PATHS = {
     ),
     "/api/admin/kick": _admin("post", "Close every WebSocket of a player (close code 4003 \"kicked\")",
         _json(_ok(playerId=STR, name=STR, closed={"type": "integer", "minimum": 1}), "how many sockets were closed"),
-        body=_obj({"player": {"type": "string", "description": "player id or name (case-insensitive)"}}, ("player",)),
+        body=_obj({"player": {**SHORT_ID, "description": "player id or name (case-insensitive)"}}, ("player",)),
         s400=("player required (id or name)", "missing JSON body"), s404=("player not online",),
         s409=_json(_ref("Error"), "several players online have that name: kick by id (`playerIds` lists them)"),
     ),
     "/api/admin/forget-tokens": _admin("post", "Forget the cached bot tokens of a player (revocation acts at once)",
         _json(_ok(playerId=STR), "forgotten"),
-        body=_obj({"playerId": STR}, ("playerId",)), s400=("playerId required", "missing JSON body"),
+        body=_obj({"playerId": SHORT_ID}, ("playerId",)), s400=("playerId required", "missing JSON body"),
     ),
     "/api/admin/status": _admin("get", "Health, players online per map channel, tick and store lag",
         _json(_ref("AdminStatus"), "the server's status"),

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import orjson
 from autobahn.twisted.websocket import WebSocketServerFactory, WebSocketServerProtocol
+from autobahn.websocket.types import ConnectionDeny
 from twisted.internet.defer import inlineCallbacks
 from twisted.python import log
 
+from ..config import normalize_origin
 from ..engine.ids import hash_secret
 from ..sim import commands as c
 from ..wire.inbound import MAX_FRAME_BYTES, CommandBuilder, WireError, decode_frame
-from .limits import ABUSE_LIMIT, ABUSE_WINDOW_MS, WS_RULES, ws_rule
+from .limits import ABUSE_LIMIT, ABUSE_WINDOW_MS, PER_PLAYER_CLASSES, WS_RULES, ws_rule
 
 CLOSE_AUTH = 4001
 CLOSE_ABUSE = 4008
@@ -29,6 +31,11 @@ class GameProtocol(WebSocketServerProtocol):
 
     @inlineCallbacks
     def onConnect(self, request):
+        allowed = self.factory.allowed_origins
+        origin = request.headers.get("origin")
+        if allowed and origin is not None and normalize_origin(origin) not in allowed:
+            self.factory.origin_refused += 1
+            raise ConnectionDeny(ConnectionDeny.FORBIDDEN, "origin not allowed")
         token = (request.params.get("token") or [""])[0]
         self.peer_host = request.peer
         self.record = None
@@ -66,7 +73,10 @@ class GameProtocol(WebSocketServerProtocol):
             mtype = msg.get("t", msg.get("type"))
             cls, rule = ws_rule(mtype)
             wait = factory.limiter.hit((self.conn.id, cls), rule)
+            if not wait and cls in PER_PLAYER_CLASSES:  # all of a player's sockets share one budget
+                wait = factory.limiter.hit(("ws-player", self.conn.player_id, cls), rule)
             if wait:
+                factory.rate_limited += 1
                 self._refused("rate_limited", f"too many '{mtype}' messages", seq, retry=wait)
                 return
             if mtype == "ping":
@@ -123,8 +133,10 @@ class GameProtocol(WebSocketServerProtocol):
             self.sendPreparedMessage(prepared)
 
 
-def make_ws_factory(game, sessions, runner, limiter, mint) -> WebSocketServerFactory:
-    factory = WebSocketServerFactory()
+def make_ws_factory(game, sessions, runner, limiter, mint, allowed_origins=()) -> WebSocketServerFactory:
+    """`allowed_origins`: normalized origins (config.normalize_origin) a browser handshake may carry;
+    empty: Origin is not checked. A handshake without Origin (not a browser) is always let through."""
+    factory = WebSocketServerFactory(server="Clawtown")
     factory.protocol = GameProtocol
     factory.setProtocolOptions(
         maxFramePayloadSize=MAX_FRAME_BYTES,
@@ -140,7 +152,10 @@ def make_ws_factory(game, sessions, runner, limiter, mint) -> WebSocketServerFac
     factory.runner = runner
     factory.limiter = limiter
     factory.builder = CommandBuilder(mint)
+    factory.allowed_origins = frozenset(allowed_origins)
+    factory.origin_refused = 0
     factory.refused = 0
+    factory.rate_limited = 0
     factory.slow_closed = 0
     sessions.prepare = lambda payload: factory.prepareMessage(payload, isBinary=False)
     return factory

@@ -177,3 +177,12 @@ def make_server(tmp_path):
     for srv in started:
         if srv.proc is not None:
             srv.stop()
+
+
+@pytest.fixture(scope="module")
+def module_server(tmp_path_factory):
+    """One server (test mode off) shared by the tests of a module."""
+    srv = Server(str(tmp_path_factory.mktemp("server") / "data")).start()
+    yield srv
+    if srv.proc is not None:
+        srv.stop()

@@ -862,19 +862,20 @@ def test_sqlite_upgrades_a_v1_database_keeping_its_data(data_dir: Path) -> None:
 
     store = open_store(data_dir)
     try:
-        assert schema_version(store.db) == 2 == SCHEMA_VERSION
-        assert store.get_meta("schema_version") == "2"
+        assert schema_version(store.db) == 3 == SCHEMA_VERSION
+        assert store.get_meta("schema_version") == "3"
         assert store.load_players() == [player("p1", "Ann", sessionHash="h", level=4)]
         assert store.find_player_by_session_hash("h")["id"] == "p1"
         assert [e["id"] for e in store.list_events("p1")] == [1, 2]
         assert store.list_join_codes() == []
         assert store.mint_join_code("ABC123", "p1", created_at=1, expires_at=2)
         assert store.revoke_bot_tokens("p1", at=3) == 1
+        assert store.list_audit() == []
     finally:
         store.close()
     with sqlite3.connect(data_dir / "clawtown.db") as conn:
         rows = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
-    assert rows == [("2",)]
+    assert rows == [("3",)]
 
 
 def test_sqlite_bot_access_tables_are_indexed(data_dir: Path) -> None:

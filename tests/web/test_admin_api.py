@@ -292,3 +292,32 @@ def test_percentile():
     assert percentile([], 0.5) == 0.0
     assert percentile([3.0, 1.0, 2.0], 0.5) == 2.0
     assert percentile([float(i) for i in range(101)], 0.99) == 99.0
+
+
+# ---- audit trail -------------------------------------------------------------------------
+def audit_trail(admin) -> list[tuple]:
+    return [(e["actor"], e["action"], e["subject"], e["detail"]) for e in admin.town.store.list_audit()]
+
+
+def test_each_admin_action_is_one_audit_entry(admin):
+    admin.connect()
+    assert admin.call("POST", "announce", {"text": "Maintenance at noon"})[0] == 200
+    assert admin.call("POST", "kick", {"player": "ann"})[0] == 200
+    admin.step()
+    assert admin.call("POST", "forget-tokens", {"playerId": " p_ann "})[0] == 200
+    assert audit_trail(admin) == [
+        ("admin-api", "admin.announce", None, {"text": "Maintenance at noon"}),
+        ("admin-api", "admin.kick", "p_ann", {"name": "Ann", "closed": 1}),
+        ("admin-api", "admin.forget-tokens", "p_ann", None),
+    ]
+    trail = orjson.dumps(admin.town.store.list_audit()).decode()
+    assert ADMIN not in trail and TOKEN not in trail
+
+
+def test_refused_admin_calls_and_reads_are_not_audited(admin):
+    assert admin.call("POST", "announce", {"text": "hi"}, token="ctadm_wrong")[0] == 401
+    assert admin.call("POST", "kick", {"player": "Nobody"})[0] == 404
+    assert admin.call("POST", "announce", {"text": ""})[0] == 400
+    assert admin.call("GET", "status")[0] == 200
+    assert admin.call("GET", "online")[0] == 200
+    assert audit_trail(admin) == []

@@ -156,15 +156,17 @@ def test_too_many_moves_are_refused_with_retry_in_ms(joined, ws):
     assert len(queued(ws.town)) == rule.burst + 1
 
 
-def test_rate_limits_are_per_message_class_and_per_connection(joined, ws):
+def test_rate_limits_are_per_message_class_per_connection_and_per_player(joined, ws):
     second = ws.connect()
     for _ in range(3):
         joined.send(t="chat", text="hi")
     joined.send(t="chat", text="hi again")
     assert joined.errors() == [("rate_limited", None)]
     joined.send(t="whisper", to="Bo", text="a different bucket")  # whisper has its own bucket
-    second.send(t="chat", text="another tab, another bucket")
-    assert joined.errors() == [("rate_limited", None)] and second.errors() == []
+    second.send(t="chat", text="another tab of the same player: the same budget")
+    assert joined.errors() == [("rate_limited", None)] and second.errors() == [("rate_limited", None)]
+    second.send(t="move", dx=1, dy=0)  # other classes are untouched
+    assert second.errors() == [("rate_limited", None)]
 
 
 def test_more_than_the_abuse_limit_of_refusals_closes_with_4008(joined, ws):
@@ -306,6 +308,10 @@ def test_a_closed_connection_leaves_no_rate_limit_buckets(joined, ws):
         peer.send(t="ping", id=1)
         peer.send(t="move", dx=1, dy=0)
     conn_id = joined.server.conn.id
-    assert {k[0] for k in ws.town.limiter.buckets} == {conn_id, other.server.conn.id}
+    def per_connection():
+        return {k[0] for k in ws.town.limiter.buckets if k[0] != "ws-player"}
+
+    assert per_connection() == {conn_id, other.server.conn.id}
     joined.close()
-    assert {k[0] for k in ws.town.limiter.buckets} == {other.server.conn.id}
+    assert per_connection() == {other.server.conn.id}
+    assert ("ws-player", "p_ann", "move") in ws.town.limiter.buckets  # the player's budget outlives a socket
