@@ -80,8 +80,9 @@ def source_block(opts: Options, groups: int, rng: random.Random | None = None) -
 def plan_clients(opts: Options, sources: list[str] | None) -> list[list[ClientSpec]]:
     """Every client's kind, index, start offset and source address, dealt out to the workers.
 
-    Players and bots are interleaved and start evenly over the ramp; client i goes to worker
-    i % procs, so every worker ramps up at the same pace."""
+    Players and bots are interleaved and start evenly over the ramp. Players are dealt to the
+    workers round-robin, and so are bots, so every worker gets its share of each kind and ramps
+    up at the same pace."""
     order = []
     p = b = 0
     total = opts.clients
@@ -103,7 +104,8 @@ def plan_clients(opts: Options, sources: list[str] | None) -> list[list[ClientSp
             group = index // per if kind == "player" else player_groups + index // bot_per
             source = sources[group]
         offset = opts.ramp * i / total if total > 1 else 0.0
-        plans[i % opts.procs].append(ClientSpec(kind, index, offset, source))
+        wid = (index if kind == "player" else index + opts.players) % opts.procs
+        plans[wid].append(ClientSpec(kind, index, offset, source))
     return plans
 
 

@@ -35,6 +35,16 @@ def test_every_client_once_started_evenly_over_the_ramp_and_interleaved():
     assert all(c.source is None for c in everyone)
 
 
+def test_each_worker_gets_its_share_of_players_and_of_bots():
+    for players, bots, procs in ((100, 100, 2), (10, 5, 2), (7, 30, 3), (1, 1, 2), (0, 9, 4)):
+        plans = plan_clients(opts(players=players, bots=bots, procs=str(procs)), None)
+        for kind, n in (("player", players), ("bot", bots)):
+            shares = [sum(1 for c in plan if c.kind == kind) for plan in plans]
+            assert sum(shares) == n and max(shares) - min(shares) <= 1, (kind, shares)
+        sizes = [len(p) for p in plans]
+        assert max(sizes) - min(sizes) <= 1, sizes
+
+
 def test_no_ramp_starts_everyone_at_once():
     assert {c.offset for c in flat(plan_clients(opts(ramp="0"), None))} == {0.0}
 
