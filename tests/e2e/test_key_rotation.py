@@ -38,8 +38,7 @@ def test_rotating_the_key_changes_bot_and_admin_tokens_only(make_server):
     assert again.request("GET", "/api/admin/status", headers=bearer(old_admin))[0] == 401
     assert again.request("GET", "/api/admin/status", headers=bearer(new_admin))[0] == 200
     # the browser's session token still works, and the (stored) join code links the bot again
-    status, fresh = again.post("/api/join-codes", {}, headers=bearer(session))
-    assert status == 200
+    assert again.post("/api/join-codes", {}, headers=bearer(session))[0] == 200
     status, relinked = again.post("/api/bot/link", {"joinCode": code["joinCode"]})
     assert status == 200 and relinked["botToken"] != old_bot and relinked["playerId"] == player["playerId"]
     assert again.request("GET", "/api/bot/me", headers=bearer(relinked["botToken"]))[0] == 200

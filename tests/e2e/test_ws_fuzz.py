@@ -260,7 +260,7 @@ def test_wrong_types_for_every_field_of_every_message_type(town):
     assert errors and all(isinstance(e.get("code"), str) and isinstance(e.get("message"), str) for e in errors)
     assert {"bad_field", "rate_limited"} <= {e["code"] for e in errors}
     assert all(e["retryInMs"] >= 1 for e in errors if e["code"] == "rate_limited")
-    assert set(c for s in sockets for c in s.close_codes) <= {CLOSE_ABUSE}
+    assert {c for s in sockets for c in s.close_codes} <= {CLOSE_ABUSE}
     assert ready(town.srv)
     town.victim.still_fine()
 
@@ -293,13 +293,11 @@ FLOOD = {**VALID, "whisper": {"to": "Victim", "text": "spam"}, "ping": {"id": 1}
 
 
 def test_floods_of_every_type_from_several_connections(town):
-    """Three attackers with two sockets each flood every message type; the victim must see at most
-    each attacker's per-player budget of emotes, marks, whispers and board posts."""
+    """Three attackers with two sockets each flood every message type: refusals carry retryInMs,
+    the worst sockets are closed with 4008, and the server and the victim carry on."""
     victim = town.victim
     players = town.attackers[:3]
     sockets = [Attacker(town.srv, p["sessionToken"]) for p in players for _ in range(2)]
-    start = len(victim.frames)
-    started = time.monotonic()
     for mtype, fields in FLOOD.items():
         for _ in range(3):
             for s in sockets:
@@ -309,8 +307,6 @@ def test_floods_of_every_type_from_several_connections(town):
                 s.drain(0.02)
     for s in sockets:
         s.drain(1.0)
-    elapsed = time.monotonic() - started + 1.0
-    time.sleep(0.5)
     assert ready(town.srv)
     victim.still_fine()
 

@@ -57,7 +57,7 @@ def test_a_crash_outside_klein_is_a_json_500_without_details(monkeypatch):
 
 @pytest.mark.parametrize("path", ["/nope", "/js/", "/js", "/index.html/more", "/%ff"])
 def test_missing_files_and_directories_are_json_404(path):
-    status, headers, body = get(path)
+    status, _, body = get(path)
     assert status == 404 and orjson.loads(body) == {"ok": False, "error": "not found"}
 
 
