@@ -419,7 +419,7 @@ class Bot:
         return status == 200
 
     async def loop(self, http: Http) -> None:
-        ctx, rng, tally = self.ctx, self.rng, self.ctx.tally
+        ctx, rng = self.ctx, self.rng
         t0 = time.monotonic() + rng.uniform(0.0, BOT_POLL_S)
         next_thought = t0 + rng.uniform(1.0, BOT_THOUGHT_S)
         next_events = t0 + rng.uniform(0.5, BOT_EVENTS_S)
