@@ -17,7 +17,7 @@ class Boom(Resource):
     isLeaf = True
 
     def render_GET(self, request):
-        raise RuntimeError("secret detail /home/someone/clawtown/web/x.py")
+        raise RuntimeError("secret detail /srv/app/clawtown/web/x.py")
 
 
 def site() -> Site:
