@@ -11,10 +11,14 @@ pytestmark = pytest.mark.e2e
 
 FREE_SPOT_JS = """([dx, dy]) => {
   const ct = window.__ct, me = ct.model.me();
-  for (let k = 0; k < 40; k++) {
-    const x = me.x + dx + (k % 5) * 12, y = me.y + dy + Math.floor(k / 5) * 12;
-    const busy = [...ct.model.entities.values()].some((e) => e.id !== me.id && Math.hypot(e.x - x, e.y - y) < 48);
-    if (!busy) { const s = ct.renderer.cam.toScreen(x, y); return {x: s.x, y: s.y, wx: x, wy: y}; }
+  const cx = me.x + dx, cy = me.y + dy, heading = Math.atan2(dy, dx) * 180 / Math.PI;
+  for (let r = 0; r <= 240; r += 16) {
+    for (let a = heading - 60; a <= heading + 60; a += (r ? 15 : 360)) {
+      const x = cx + r * Math.cos(a * Math.PI / 180), y = cy + r * Math.sin(a * Math.PI / 180);
+      if (x < 24 || y < 24 || x > 900 || y > 520) continue;
+      const busy = [...ct.model.entities.values()].some((e) => e.id !== me.id && Math.hypot(e.x - x, e.y - y) < 48);
+      if (!busy) { const s = ct.renderer.cam.toScreen(x, y); return {x: s.x, y: s.y, wx: x, wy: y}; }
+    }
   }
   return null;
 }"""
