@@ -460,7 +460,7 @@ class Tally:
         self.status: dict[str, dict[str, int]] = {r: {} for r in ROUTES}
         self.bytes: dict[str, int] = {r: 0 for r in ROUTES}
         self.poll_late_ms: list[float] = []
-        self.decisions = {"cast": 0, "goal": 0, "idle": 0}
+        self.decisions = {"cast": 0, "goal": 0, "too_soon": 0, "no_monster": 0}
 
     def add(self, route: str, status: str, ms: float | None, nbytes: int = 0) -> None:
         st = self.status[route]
@@ -548,10 +548,10 @@ class Bot:
                 next_poll = time.monotonic() + POLL_EVERY_S
         self.http.close()
 
-    _did = "idle"
+    _did = "too_soon"
 
     async def act(self, data: bytes, last_cast: float, last_goal: float) -> None:
-        self._did = "idle"
+        self._did = "too_soon"  # a monster, but the last cast/goal was too recent
         you, monsters = world_view(data)
         x, y = you.get("x"), you.get("y")
         if x is None or y is None:
@@ -563,9 +563,11 @@ class Bot:
             d = math.hypot(m["x"] - x, m["y"] - y)
             if d < best:
                 nearest, best = m, d
-        if nearest is None:
-            return
         now = time.monotonic()
+        if nearest is None:  # every monster of the map channel is dead (they respawn after a while)
+            if self.measured(now):
+                self.tally.decisions["no_monster"] += 1
+            return
         if now >= self.clock["t_end"]:
             return
         if best <= HIT_RANGE:
@@ -785,7 +787,7 @@ def merge(results: list[dict], duration: float) -> dict:
     lat = {r: [] for r in ROUTES}
     status = {r: {} for r in ROUTES}
     nbytes = {r: 0 for r in ROUTES}
-    late, decisions, workers = [], {"cast": 0, "goal": 0, "idle": 0}, []
+    late, decisions, workers = [], {"cast": 0, "goal": 0, "too_soon": 0, "no_monster": 0}, []
     for res in results:
         if "error" in res:
             workers.append({"wid": res.get("wid"), "error": res["error"]})
@@ -916,6 +918,8 @@ def main() -> None:
     args.procs = max(1, min(args.procs, args.bots))
     args.duration = max(1.0, args.duration)
     args.warmup = max(2.5, args.warmup)  # every bot's jittered start, its mode call and first poll fall into warm-up
+    if args.url and (args.profile or args.profile_server or args.server_gc != "off"):
+        print("note: --profile, --profile-server and --server-gc need the bench to start the server; ignored with --url")
     started = time.monotonic()
     out = run(args)
     out["took_s"] = time.monotonic() - started
