@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
 import io
 import math
 import multiprocessing as mp
@@ -49,17 +48,23 @@ import pstats
 import queue
 import random
 import resource
-import shutil
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from urllib.parse import urlsplit
 
 import _common as k
 import orjson
+from _server import (
+    ROOT,
+    ServerProcess,
+    code_state,
+    proc_cpu_s,
+    proc_rss_mb,
+    ready,
+    run_delay_s,
+)
+
+from clawtown.loadtest.http import Http, HttpError, retry_ms
 
 TARGET_P99_MS = 50.0
 HIT_RANGE = 120.0  # px: cast when the nearest living monster is this close
@@ -77,305 +82,6 @@ THOUGHTS = (
     "waiting for a respawn", "this one is mine", "checking the board later", "going back to the fountain",
 )
 ROUTES = ("world", "cast", "goal", "thought", "events", "mode")
-TWISTD = [sys.executable, "-c", "from twisted.scripts.twistd import run; run()"]
-GC_LAUNCHER = """
-import gc, json, os, sys, threading, time
-from twisted.scripts.twistd import run
-
-STATS, FREEZE = sys.argv[1], sys.argv[2]
-del sys.argv[1:3]
-totals = {0: [0, 0.0], 1: [0, 0.0], 2: [0, 0.0]}
-long_pauses = []
-began = [0.0]
-
-def timed(phase, info):
-    if phase == "start":
-        began[0] = time.perf_counter()
-        return
-    took = time.perf_counter() - began[0]
-    slot = totals[info["generation"]]
-    slot[0] += 1
-    slot[1] += took
-    if took >= 0.005 and len(long_pauses) < 20000:
-        long_pauses.append((time.monotonic(), info["generation"], took))
-
-def publish():
-    frozen = 0
-    for _ in range(24 * 3600 * 2):
-        time.sleep(0.5)
-        if not frozen and os.path.exists(FREEZE):
-            gc.collect()
-            gc.freeze()
-            frozen = gc.get_freeze_count()
-        with open(STATS + ".tmp", "w") as f:
-            json.dump({"totals": totals, "long": long_pauses, "frozen": frozen}, f)
-        os.replace(STATS + ".tmp", STATS)
-
-gc.callbacks.append(timed)
-threading.Thread(target=publish, daemon=True).start()
-run()
-"""
-"""`--server-gc stats|freeze`: twistd started by a launcher that times every garbage collection of the server
-(gc.callbacks) and publishes the totals twice a second; with `freeze`, it also runs gc.collect() + gc.freeze()
-once the bench asks for it (after setup). The server's own code is not touched."""
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-# ---- a minimal HTTP/1.1 keep-alive client on asyncio streams ----------------------------------
-class HttpError(Exception):
-    """The connection failed or the answer could not be read (the connection is closed)."""
-
-
-class Http:
-    """One persistent connection; `call` sends a request and reads the whole answer (length or chunked)."""
-
-    def __init__(self, host: str, port: int, source: str | None = None) -> None:
-        self.host, self.port, self.source = host, port, source
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-        self.host_header = f"Host: {host}:{port}\r\n".encode()
-
-    async def open(self) -> None:
-        local = (self.source, 0) if self.source else None
-        self.reader, self.writer = await asyncio.wait_for(
-            asyncio.open_connection(self.host, self.port, local_addr=local, limit=1 << 22), REQUEST_TIMEOUT_S)
-        sock = self.writer.get_extra_info("socket")
-        if sock is not None:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-        self.reader = self.writer = None
-
-    async def call(self, method: str, path: str, token: str | None = None, body: bytes | None = None):
-        """(status, body bytes). Raises HttpError (connection closed) or asyncio.TimeoutError."""
-        if self.writer is None:
-            await self.open()
-        head = [f"{method} {path} HTTP/1.1\r\n".encode(), self.host_header]
-        if token:
-            head.append(f"Authorization: Bearer {token}\r\n".encode())
-        if body is not None:
-            head.append(b"Content-Type: application/json\r\nContent-Length: %d\r\n" % len(body))
-        head.append(b"\r\n")
-        if body is not None:
-            head.append(body)
-        try:
-            self.writer.write(b"".join(head))
-            return await asyncio.wait_for(self._answer(), REQUEST_TIMEOUT_S)
-        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as err:
-            self.close()
-            raise HttpError(str(err) or type(err).__name__) from None
-        except TimeoutError:
-            self.close()
-            raise
-
-    async def _answer(self):
-        reader = self.reader
-        line = await reader.readline()
-        parts = line.split(None, 2)
-        if len(parts) < 2 or not parts[0].startswith(b"HTTP/"):
-            raise ValueError(f"bad status line {line[:60]!r}")
-        status = int(parts[1])
-        length, chunked, close = None, False, False
-        while True:
-            line = await reader.readline()
-            if line in (b"\r\n", b"\n"):
-                break
-            if not line:
-                raise ValueError("connection closed in the headers")
-            name, _, value = line.partition(b":")
-            name = name.strip().lower()
-            if name == b"content-length":
-                length = int(value)
-            elif name == b"transfer-encoding":
-                chunked = b"chunked" in value.lower()
-            elif name == b"connection":
-                close = b"close" in value.lower()
-        if chunked:
-            pieces = []
-            while True:
-                size = int((await reader.readline()).split(b";", 1)[0], 16)
-                if size == 0:
-                    while (await reader.readline()) not in (b"\r\n", b"\n", b""):
-                        pass  # trailers
-                    break
-                pieces.append((await reader.readexactly(size + 2))[:-2])
-            data = b"".join(pieces)
-        elif length is not None:
-            data = await reader.readexactly(length)
-        else:
-            data = await reader.read()
-            close = True
-        if close:
-            self.close()
-        return status, data
-
-
-def _retry_ms(data: bytes) -> float:
-    try:
-        return float(orjson.loads(data).get("retryInMs") or 0)
-    except (orjson.JSONDecodeError, AttributeError, TypeError, ValueError):
-        return 0.0
-
-
-# ---- the server process --------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class ServerProcess:
-    """`twistd clawtown` as a subprocess on a free loopback port with its own temporary data dir."""
-
-    def __init__(self, seed: int, profile_file: str | None, gc_mode: str = "off") -> None:
-        self.tmp = tempfile.mkdtemp(prefix="bench-bots-")
-        self.port = free_port()
-        self.log_path = os.path.join(self.tmp, "twistd.log")
-        self.gc_stats_path = os.path.join(self.tmp, "gc.json")
-        self.gc_freeze_path = os.path.join(self.tmp, "gc-freeze-now")
-        self.profile_file = profile_file
-        self.gc_mode = gc_mode
-        self.proc: subprocess.Popen | None = None
-        self.seed = seed
-
-    def start(self, timeout: float = 30.0) -> None:
-        twistd_opts = ["--nodaemon", "--pidfile="]
-        if self.profile_file:
-            twistd_opts += ["--profile", self.profile_file, "--profiler", "cprofile", "--savestats"]
-        launcher = TWISTD
-        if self.gc_mode != "off":
-            launcher = [sys.executable, "-c", GC_LAUNCHER, self.gc_stats_path, self.gc_freeze_path]
-        args = [*launcher, *twistd_opts, "clawtown", "--listen", f"tcp:{self.port}:interface=127.0.0.1",
-                "--data-dir", os.path.join(self.tmp, "data"), "--seed", str(self.seed)]
-        self.log = open(self.log_path, "ab")  # noqa: SIM115 - open as long as the server runs
-        self.proc = subprocess.Popen(args, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited with {self.proc.returncode}: {self.tail()}")
-            try:
-                status, _ = asyncio.run(one_call("127.0.0.1", self.port, "GET", "/health/ready"))
-                if status == 200:
-                    return
-            except (TimeoutError, OSError, HttpError):
-                pass
-            time.sleep(0.1)
-        raise RuntimeError("server did not become ready: " + self.tail())
-
-    def gc_stats(self) -> dict | None:
-        try:
-            with open(self.gc_stats_path, "rb") as f:
-                return orjson.loads(f.read())
-        except (OSError, orjson.JSONDecodeError):
-            return None
-
-    def freeze_gc(self, timeout: float = 10.0) -> int:
-        """Ask the launcher for gc.collect() + gc.freeze(); returns how many objects it froze (0: no answer)."""
-        with open(self.gc_freeze_path, "w"):
-            pass
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            st = self.gc_stats()
-            if st and st.get("frozen"):
-                return st["frozen"]
-            time.sleep(0.1)
-        return 0
-
-    def tail(self) -> str:
-        with open(self.log_path, encoding="utf-8", errors="replace") as f:
-            return f.read()[-2000:]
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
-        if self.proc is not None:
-            self.log.close()
-        self.proc = None
-
-    def cleanup(self) -> None:
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
-
-def proc_cpu_s(pid: int) -> float | None:
-    """utime + stime of a process, in seconds (fields 14 and 15 of /proc/<pid>/stat)."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            fields = f.read().rsplit(b")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def run_delay_s(pid: int | str) -> float | None:
-    """How long the process's main thread has waited for a CPU while runnable (/proc/<pid>/schedstat, field 2):
-    its growth over a window shows how much other processes kept it off the cores."""
-    try:
-        with open(f"/proc/{pid}/schedstat") as f:
-            return int(f.read().split()[1]) / 1e9
-    except (OSError, IndexError, ValueError):
-        return None
-
-
-def proc_rss_mb(pid: int) -> float | None:
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024.0
-    except OSError:
-        return None
-    return None
-
-
-async def one_call(host: str, port: int, method: str, path: str, body=None, token=None):
-    http = Http(host, port)
-    try:
-        return await http.call(method, path, token, orjson.dumps(body) if body is not None else None)
-    finally:
-        http.close()
-
-
-def ready(host: str, port: int) -> dict:
-    try:
-        status, data = asyncio.run(one_call(host, port, "GET", "/health/ready"))
-        return {"status": status, **orjson.loads(data)}
-    except (TimeoutError, OSError, HttpError, orjson.JSONDecodeError) as err:
-        return {"status": None, "error": str(err) or type(err).__name__}
-
-
-def code_state() -> str:
-    """Which server code ran: the commit, and a digest of uncommitted changes under clawtown/ (others may
-    edit the tree between runs, so figures are only comparable between runs with the same state)."""
-    def git(*argv: str) -> bytes:
-        return subprocess.run(["git", *argv], cwd=ROOT, capture_output=True, timeout=20, check=True).stdout
-
-    try:
-        head = git("rev-parse", "--short", "HEAD").decode().strip()
-        diff = git("diff", "HEAD", "--", "clawtown", "twisted")
-        untracked = git("ls-files", "--others", "--exclude-standard", "--", "clawtown")
-    except (OSError, subprocess.SubprocessError):
-        return "unknown (no git)"
-    if not diff and not untracked:
-        return f"{head} (clean)"
-    digest = hashlib.sha1(diff)
-    for name in untracked.splitlines()[:500]:
-        digest.update(name)
-        try:
-            with open(os.path.join(ROOT, name.decode()), "rb") as f:
-                digest.update(f.read())
-        except OSError:
-            pass
-    digest = digest.hexdigest()[:10]
-    return f"{head} + uncommitted changes under clawtown/ (digest {digest})"
-
-
 # ---- setup: characters and bot tokens --------------------------------------------------------
 def source_addresses(n: int, seed: int) -> list[str]:
     """n distinct loopback source addresses, in a block that changes from run to run (so a reused
@@ -388,9 +94,9 @@ def source_addresses(n: int, seed: int) -> list[str]:
 async def _setup_call(http: Http, method: str, path: str, body=None, token=None, tries: int = 8):
     """A setup call; a 429 is waited out (bounded), anything else non-200 is an error."""
     for _ in range(tries):
-        status, data = await http.call(method, path, token, orjson.dumps(body) if body is not None else None)
+        status, data = await http.call(method, path, body, token=token)
         if status == 429:
-            await asyncio.sleep(min(MAX_RETRY_WAIT_S * 4, max(0.05, _retry_ms(data) / 1000.0)))
+            await asyncio.sleep(min(MAX_RETRY_WAIT_S * 4, max(0.05, retry_ms(data, 0.0) / 1000.0)))
             continue
         if status != 200:
             raise RuntimeError(f"{method} {path} answered {status}: {data[:200]!r}")
@@ -408,7 +114,7 @@ async def make_bots(host: str, port: int, n: int, seed: int) -> tuple[list[dict]
 
     async def group(indexes: list[int], source: str) -> None:
         async with gate:
-            http = Http(host, port, source)
+            http = Http(host, port, source=source, timeout=REQUEST_TIMEOUT_S)
             try:
                 for i in indexes:
                     made = await _setup_call(http, "POST", "/api/players",
@@ -472,7 +178,7 @@ class Tally:
 
 class Bot:
     def __init__(self, host: str, port: int, token: str, rng: random.Random, clock: dict, tally: Tally) -> None:
-        self.http = Http(host, port)
+        self.http = Http(host, port, timeout=REQUEST_TIMEOUT_S)
         self.token = token
         self.rng = rng
         self.clock = clock  # {"t0": measured from, "t_end": until}
@@ -488,21 +194,18 @@ class Bot:
         started = time.monotonic()
         record = route == "mode" or self.measured(started)
         try:
-            status, data = await self.http.call(method, path, self.token, raw)
-        except TimeoutError:
+            status, data = await self.http.call(method, path, raw, token=self.token)
+        except HttpError as err:
             if record:
-                self.tally.add(route, "timeout", None)
-            return None, None
-        except HttpError:
-            if record:
-                self.tally.add(route, "conn_error", None)
-            await asyncio.sleep(0.5)
+                self.tally.add(route, "timeout" if err.kind == "timeout" else "conn_error", None)
+            if err.kind != "timeout":
+                await asyncio.sleep(0.5)
             return None, None
         ms = (time.monotonic() - started) * 1000.0
         if record:
             self.tally.add(route, str(status), ms, len(data))
         if status == 429:
-            await asyncio.sleep(min(MAX_RETRY_WAIT_S, max(0.05, _retry_ms(data) / 1000.0)))
+            await asyncio.sleep(min(MAX_RETRY_WAIT_S, max(0.05, retry_ms(data, 0.0) / 1000.0)))
         return status, data
 
     async def run(self, start_at: float, pacing: str) -> None:
@@ -605,7 +308,7 @@ async def _worker(wid: int, host: str, port: int, bots: list[dict], seed: int, p
             try:
                 await bot.http.open()
                 return True
-            except (TimeoutError, OSError):
+            except HttpError:
                 return False
 
     connected = sum(await asyncio.gather(*(connect(b) for b in players)))

@@ -31,11 +31,14 @@ from dataclasses import dataclass
 
 import click
 import pytest
+from backup_fixtures import seed
 from typer.testing import CliRunner
 
 from clawtown.cli import _common, app
 from clawtown.keys import load_or_create_server_key
+from clawtown.ops import backup as backup_ops
 from clawtown.ops import datadir
+from clawtown.ops.datadir import ServerLock
 from clawtown.sim.model import Player
 from clawtown.store import SqliteStore, open_store
 
@@ -189,3 +192,52 @@ def hold_db_write_lock() -> Callable[[str], contextmanager]:
 @pytest.fixture
 def short_busy_timeout(monkeypatch) -> None:
     monkeypatch.setattr(datadir, "SqliteStore", functools.partial(SqliteStore, busy_timeout_ms=200))
+
+
+# ---- backup and snapshot tests (helpers in backup_fixtures.py) ----
+
+
+@pytest.fixture
+def data_dir(tmp_path) -> str:
+    """A data dir whose database holds a bit of everything, closed cleanly (as a stopped server leaves it)."""
+    path = str(tmp_path / "data")
+    store = open_store(path)
+    try:
+        seed(store)
+    finally:
+        store.close()
+    return path
+
+
+@pytest.fixture
+def server_on():
+    """Hold a data dir's server lock, as a running server does."""
+    held = []
+
+    def hold(data_dir: str) -> None:
+        lock = ServerLock(data_dir)
+        lock.acquire()
+        held.append(lock)
+
+    yield hold
+    for lock in held:
+        lock.release()
+
+
+@pytest.fixture
+def exclusive_lock(monkeypatch):
+    """Another process holding the database exclusively (tools then wait 0.1 s, not 5 s)."""
+    monkeypatch.setattr(backup_ops, "BUSY_TIMEOUT_MS", 100)
+    held = []
+
+    def hold(path: str) -> None:
+        conn = sqlite3.connect(path, isolation_level=None)
+        conn.execute("PRAGMA locking_mode = EXCLUSIVE")
+        conn.execute("BEGIN EXCLUSIVE")
+        conn.execute("DELETE FROM board WHERE id = 'nothing'")
+        held.append(conn)
+
+    yield hold
+    for conn in held:
+        conn.execute("ROLLBACK")
+        conn.close()

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 
 import pytest
+from cli_run import clawtown, one_red_line
 from websockets.exceptions import ConnectionClosed
 
 from clawtown.keys import load_or_create_server_key
@@ -14,23 +13,7 @@ from clawtown.ops.admin_token import admin_token_for
 
 pytestmark = pytest.mark.e2e
 
-CLI = [sys.executable, "-c", "from clawtown.cli import main; main()"]
 
-
-def clawtown(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    full_env = {k: v for k, v in os.environ.items() if k not in ("CT_DATA_DIR", "CT_URL")}
-    full_env.update({"COLUMNS": "120", "NO_COLOR": "1", **(env or {})})
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=60, env=full_env, check=False)
-
-
-def one_red_line(result: subprocess.CompletedProcess, *needles: str) -> str:
-    assert result.returncode == 1, result
-    assert result.stdout == "", result
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    for needle in needles:
-        assert needle in lines[0], (needle, lines[0])
-    return lines[0]
 
 
 def live(server, *args: str) -> subprocess.CompletedProcess:

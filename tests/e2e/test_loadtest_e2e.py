@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
-import subprocess
-import sys
 
 import pytest
+from cli_run import clawtown, one_red_line
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(90)]
 
-CLI = [sys.executable, "-c", "from clawtown.cli import main; main()"]
 
 
 def closed_port() -> int:
@@ -20,21 +17,6 @@ def closed_port() -> int:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
-
-def clawtown(*args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("CT_URL", "CT_DATA_DIR")}
-    env.update({"COLUMNS": "120", "NO_COLOR": "1"})
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=80, env=env, check=False)
-
-
-def one_red_line(result: subprocess.CompletedProcess, *needles: str) -> str:
-    assert result.returncode == 1, result
-    assert result.stdout == "", result
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    for needle in needles:
-        assert needle in lines[0], (needle, lines[0])
-    return lines[0]
 
 
 def test_players_and_bots_against_a_real_server(server, tmp_path):

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlite_utils
+from store_records import FakeClock, StoreFactory
 
-from clawtown.store import MemoryStore, SqliteStore, Store, StoreError, open_store
+from clawtown.store import SqliteStore, Store, StoreError, open_store
 from clawtown.store.base import AUDIT_TEXT_MAX, DEFAULT_AUDIT_LIMIT
 from clawtown.store.migrations import (
     MIGRATIONS,
@@ -18,34 +18,6 @@ from clawtown.store.migrations import (
     migrate,
     schema_version,
 )
-
-
-class FakeClock:
-    def __init__(self, now: float = 1000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-StoreFactory = Callable[..., Store]
-
-
-@pytest.fixture(params=["memory", "sqlite"])
-def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreFactory]:
-    opened: list[Store] = []
-
-    def make(**options: Any) -> Store:
-        if request.param == "memory":
-            store: Store = MemoryStore(**options)
-        else:
-            store = open_store(tmp_path / f"data{len(opened)}", **options)
-        opened.append(store)
-        return store
-
-    yield make
-    for store in opened:
-        store.close()
 
 
 @pytest.fixture
