@@ -90,10 +90,15 @@ def list_(
     player: Annotated[
         str | None, typer.Option("--player", "-p", help="Only this player's codes (id or name).", show_default=False)
     ] = None,
-    all_: Annotated[bool, typer.Option("--all", help="Also show expired and revoked codes.")] = False,
+    all_: Annotated[
+        bool, typer.Option("--all", help="Also show expired, revoked and imported codes, with their ids.")
+    ] = False,
     data_dir: DataDir = DEFAULT_DATA_DIR,
 ) -> None:
-    """List live join codes (of one player with --player)."""
+    """List live join codes (of one player with --player); --all adds their ids and states.
+
+    An "imported" row is a placeholder a snapshot import put back: its metadata, no code.
+    """
     try:
         rows = codes.list_codes(resolve_dir(data_dir), player, include_dead=all_)
     except EXPECTED_ERRORS as err:
@@ -108,17 +113,18 @@ def list_(
     table.add_column("created")
     table.add_column("expires")
     if all_:
-        table.add_column("state")
+        table.add_column("state", no_wrap=True)
+        table.add_column("id", no_wrap=True)
     for row in rows:
         cells = [
-            row.code,
+            row.code or "-",
             row.player_id,
             Text(row.player_name or "(gone)"),
             format_time(row.created_at),
             format_time(row.expires_at),
         ]
         if all_:
-            cells.append(row.state)
+            cells += [row.state, row.id]
         table.add_row(*cells)
     console.print(table, highlight=False)
 

@@ -83,9 +83,10 @@ def import_command(
         fail(str(err))
     console.print(f"imported {file} ({result.format}) into [bold]{data_dir}[/]", highlight=False, soft_wrap=True)
     show_counts(result.counts)
-    if result.skipped_codes:
+    if result.counts.get("joinCodes"):
         console.print(
-            f"  join codes not imported: {result.skipped_codes} (a snapshot never holds the codes); players mint new ones",
+            "  join codes come back as placeholders that can never be redeemed (a snapshot never holds the codes);"
+            " players mint new ones",
             highlight=False,
             soft_wrap=True,
         )

@@ -172,17 +172,21 @@ def mint_code(
 
 @dataclass(frozen=True)
 class CodeRow:
-    code: str
+    id: str
+    code: str | None
+    """None for a placeholder restored from a snapshot (it can never be redeemed)."""
     player_id: str
     player_name: str | None
     created_at: int
     expires_at: int
     revoked_at: int | None
     state: str
-    """live, expired or revoked."""
+    """live, expired, revoked, or imported (a placeholder: no code)."""
 
 
 def _state(record: dict[str, Any], at: int) -> str:
+    if record["code"] is None:
+        return "imported"
     if record.get("revokedAt") is not None:
         return "revoked"
     return "live" if record["expiresAt"] > at else "expired"
@@ -202,7 +206,8 @@ def list_codes(
             names[pid] = None if found is None else found["name"]
     return [
         CodeRow(
-            r["code"], r["playerId"], names[r["playerId"]], r["createdAt"], r["expiresAt"], r["revokedAt"], _state(r, at)
+            r["id"], r["code"], r["playerId"], names[r["playerId"]], r["createdAt"], r["expiresAt"], r["revokedAt"],
+            _state(r, at),
         )
         for r in records
     ]
@@ -223,6 +228,7 @@ def revoke_code(data_dir: str, code: str, *, at: int | None = None) -> CodeRow:
         record_cli(store, audit.CODE_REVOKE, record["playerId"], {"code": audit.code_marker(code)}, at=at)
         found = store.get_player(record["playerId"])
     return CodeRow(
+        record["id"],
         code,
         record["playerId"],
         None if found is None else found["name"],

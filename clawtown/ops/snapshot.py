@@ -5,7 +5,8 @@ database (one read transaction, so a running server may keep writing) and writes
 deterministically: fixed section order, rows in a fixed order, keys sorted, one record per line.
 Import validates a whole file before it touches anything, then loads it into an EMPTY data dir
 in one transaction. What is deliberately left out (join codes themselves, bot token hashes) is
-documented there too; export -> import -> export reproduces every section import restores.
+documented there too; export -> import -> export gives the same bytes. Join codes travel as
+metadata under their opaque ids, and come back as placeholders that can never be redeemed.
 """
 
 from __future__ import annotations
@@ -25,11 +26,14 @@ from ..store import StoreError, open_store
 from ..store.base import (
     EventRow,
     event_record,
+    new_join_code_id,
     prepare_batch,
+    prepare_join_code_placeholders,
     require_int,
     require_text,
 )
 from ..store.migrations import SCHEMA_VERSION, write_transaction
+from ..store.sqlite import insert_join_codes
 from .audit import record_cli
 from .backup import (
     BackupError,
@@ -55,8 +59,6 @@ RECORD_TYPES = {
     "joinCodes": "joinCode",
     "botLinks": "botLink",
 }
-#: Sections import puts back (join codes cannot be: the code itself is the secret, never exported).
-IMPORTED = ("players", "events", "parties", "board", "botLinks")
 _DATA_TABLES = ("players", "events", "parties", "board", "join_codes", "bot_links")
 
 _QUERIES = {
@@ -64,7 +66,8 @@ _QUERIES = {
     "events": "SELECT player_id, seq, at, kind, text, important, data FROM events ORDER BY player_id, seq",
     "parties": "SELECT data FROM parties ORDER BY id",
     "board": "SELECT data FROM board ORDER BY created_at, id",
-    "joinCodes": "SELECT player_id, created_at, expires_at, revoked_at FROM join_codes",
+    "joinCodes": "SELECT id, player_id, created_at, expires_at, revoked_at FROM join_codes"
+    " ORDER BY player_id, created_at, id",
     "botLinks": "SELECT player_id, generation, linked_at, revoked_at FROM bot_links ORDER BY player_id",
 }
 
@@ -87,8 +90,7 @@ class ImportResult:
     data_dir: str
     format: str
     counts: dict[str, int]
-    """Rows imported per section (joinCodes: 0, see `skipped_codes`)."""
-    skipped_codes: int
+    """Rows imported per section (join codes as placeholders that can never be redeemed)."""
 
 
 def _dumps(value: Any) -> bytes:
@@ -109,12 +111,7 @@ def _records(conn: sqlite3.Connection, section: str) -> Iterator[Any]:
     if section == "events":
         return (event_record(EventRow(*row)) for row in cursor)
     if section == "joinCodes":
-        codes = [
-            {"playerId": p, "createdAt": c, "expiresAt": e, "revokedAt": r} for p, c, e, r in cursor
-        ]
-        codes.sort(key=lambda j: (j["playerId"], j["createdAt"], j["expiresAt"], j["revokedAt"] is not None,
-                                  j["revokedAt"] or 0))
-        return iter(codes)
+        return ({"id": i, "playerId": p, "createdAt": c, "expiresAt": e, "revokedAt": r} for i, p, c, e, r in cursor)
     return ({"playerId": p, "generation": g, "linkedAt": la, "revokedAt": r} for p, g, la, r in cursor)
 
 
@@ -309,8 +306,8 @@ class _Rows:
     events: tuple
     parties: tuple
     board: tuple
+    join_codes: tuple
     bot_links: tuple
-    skipped_codes: int
 
 
 def _bot_link_row(record: Any, where: str) -> tuple:
@@ -338,15 +335,18 @@ def prepare_rows(snapshot: Snapshot, now_ms: int) -> _Rows:
     s = snapshot.sections
     batch = prepare_batch(now_ms, players=s["players"], events=s["events"], parties=s["parties"], board=s["board"])
     links = tuple(_bot_link_row(r, f"botLinks[{i}]") for i, r in enumerate(s["botLinks"]))
-    for i, code in enumerate(s["joinCodes"]):
-        if not isinstance(code, dict):
-            raise StoreError(f"joinCodes[{i}] must be an object")
+    codes = prepare_join_code_placeholders(_with_ids(s["joinCodes"]), "joinCodes")
     _unique((r.id for r in batch.players), "player id")
     _unique(((r.player_id, r.seq) for r in batch.events), "event (playerId, id)")
     _unique((r.id for r in batch.parties), "party id")
     _unique((r.id for r in batch.board), "board post id")
     _unique((r[0] for r in links), "bot link playerId")
-    return _Rows(batch.players, batch.events, batch.parties, batch.board, links, len(s["joinCodes"]))
+    return _Rows(batch.players, batch.events, batch.parties, batch.board, codes, links)
+
+
+def _with_ids(codes: list[Any]) -> list[Any]:
+    """Join code records as written by a clawtown before schema v4 have no id: they get a new one."""
+    return [{**c, "id": new_join_code_id()} if isinstance(c, dict) and c.get("id") is None else c for c in codes]
 
 
 def import_snapshot(data_dir: str, path: str, *, now: float | None = None) -> ImportResult:
@@ -390,9 +390,7 @@ def import_snapshot(data_dir: str, path: str, *, now: float | None = None) -> Im
                     os.rmdir(data_dir)
                 except OSError:
                     pass
-    return ImportResult(
-        data_dir=data_dir, format=snapshot.format, counts=_counts(rows), skipped_codes=rows.skipped_codes
-    )
+    return ImportResult(data_dir=data_dir, format=snapshot.format, counts=_counts(rows))
 
 
 def _counts(rows: _Rows) -> dict[str, int]:
@@ -401,7 +399,7 @@ def _counts(rows: _Rows) -> dict[str, int]:
         "events": len(rows.events),
         "parties": len(rows.parties),
         "board": len(rows.board),
-        "joinCodes": 0,
+        "joinCodes": len(rows.join_codes),
         "botLinks": len(rows.bot_links),
     }
 
@@ -437,6 +435,7 @@ def _load(data_dir: str, rows: _Rows, audit_detail: dict[str, Any]) -> None:
             )
             conn.executemany("INSERT INTO parties (id, data) VALUES (?, ?)", rows.parties)
             conn.executemany("INSERT INTO board (id, created_at, data) VALUES (?, ?, ?)", rows.board)
+            insert_join_codes(conn, rows.join_codes)
             conn.executemany(
                 "INSERT INTO bot_links (player_id, generation, token_hash, linked_at, revoked_at)"
                 " VALUES (?, ?, NULL, ?, ?)",

@@ -15,9 +15,15 @@ Record shapes (camelCase keys, as the game produces them):
   "text": str, "important"?: bool, "data"?: JSON|None}``;
 * party: ``{"id": str, ...}``;
 * board post: ``{"id": str, "createdAt": int ms, ...}``;
-* join code: ``{"code": str (6 chars), "playerId": str, "createdAt": int ms,
-  "expiresAt": int ms, "revokedAt": int ms|None}`` -- live while not revoked and
-  ``expiresAt`` is after now;
+* join code: ``{"id": str, "code": str (6 chars)|None, "playerId": str, "createdAt": int ms,
+  "expiresAt": int ms, "revokedAt": int ms|None}`` -- live while it has a code, is not
+  revoked and ``expiresAt`` is after now.  ``id`` is opaque (``jc_`` + 16 url-safe
+  characters from :mod:`secrets`, drawn by the store, unrelated to the code): it names the
+  row where the code, a secret, must not appear (snapshots).  A row without a code is a
+  *placeholder* put back by :meth:`Store.restore_join_codes` from a snapshot, which never
+  holds codes: it keeps the id and times of the code it stands for, but no lookup by code
+  can find it, so it can never be redeemed, and it is never live.  Like any code it is
+  deleted once expired or revoked (purge, minting's clean-up);
 * bot link: ``{"playerId": str, "generation": int >= 0, "tokenHash": str|None,
   "linkedAt": int ms|None, "revokedAt": int ms|None}``.  The caller derives a bot token
   from a server key, the player id and the generation; the store only ever sees the
@@ -30,6 +36,7 @@ Record shapes (camelCase keys, as the game produces them):
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol, runtime_checkable
@@ -46,6 +53,10 @@ SCHEMA_VERSION_KEY = "schema_version"
 JOIN_CODE_LENGTH = 6
 #: Live join codes a player may hold; :meth:`Store.mint_join_code` evicts the oldest.
 DEFAULT_MAX_LIVE_JOIN_CODES = 5
+#: How a join code's opaque id starts; 16 url-safe characters (96 random bits) follow.
+JOIN_CODE_ID_PREFIX = "jc_"
+#: Longest join code id :meth:`Store.restore_join_codes` accepts.
+JOIN_CODE_ID_MAX = 64
 
 #: Audit entries returned by :meth:`Store.list_audit` unless told otherwise.
 DEFAULT_AUDIT_LIMIT = 200
@@ -54,6 +65,8 @@ AUDIT_TEXT_MAX = 200
 
 #: Why :meth:`Store.mint_join_code` refused a code that is already stored.
 JOIN_CODE_COLLISION = "join code collision"
+#: Why :meth:`Store.restore_join_codes` refused an id that is already stored.
+JOIN_CODE_ID_TAKEN = "join code id is already stored"
 #: Why :meth:`Store.save_bot_link` refused a token hash held by another player.
 TOKEN_HASH_TAKEN = "token_hash is already linked to another player"
 
@@ -161,15 +174,25 @@ class Store(Protocol):
     ) -> dict[str, Any]:
         """Store a new join code for a player and return its record, in ONE transaction.
 
-        First the player's expired (``expires_at <= created_at``) and revoked codes go,
-        then the oldest live ones (by ``created_at``, then code) until fewer than
-        ``max_live`` remain.  A code that is still stored, whoever holds it and whatever
-        its state, raises StoreError("join code collision") and changes nothing: the
-        caller retries with a new code.
+        The store draws the record's ``id``.  First the player's expired
+        (``expires_at <= created_at``) and revoked codes go, placeholders included, then
+        the oldest live ones (by ``created_at``, then code) until fewer than ``max_live``
+        remain; placeholders are never live, so they neither count nor get evicted.  A
+        code that is still stored, whoever holds it and whatever its state, raises
+        StoreError("join code collision") and changes nothing: the caller retries with
+        a new code.
+        """
+
+    def restore_join_codes(self, records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """Store placeholders for codes known only by their metadata, in ONE transaction.
+
+        Each record is ``{"id", "playerId", "createdAt", "expiresAt", "revokedAt"}`` (a
+        snapshot's ``joinCodes``); the placeholder keeps all of it and holds no code.  An
+        id given twice or already stored raises StoreError and changes nothing.
         """
 
     def get_join_code(self, code: str) -> dict[str, Any] | None:
-        """The join code record, live or not, or None.
+        """The join code record, live or not, or None (never a placeholder).
 
         Any non-empty text may be looked up (a code of the wrong length is just unknown),
         so callers can pass what a user typed; only minting checks the code's form.
@@ -178,13 +201,16 @@ class Store(Protocol):
     def list_join_codes(
         self, player_id: str | None = None, now: int | None = None
     ) -> list[dict[str, Any]]:
-        """Join codes (of one player if given) by ``created_at`` then code; only live at ``now``."""
+        """Join codes (of one player if given) by ``created_at``, code, then id; only live at ``now``.
+
+        Placeholders (no code) come before the codes of the same ``created_at``.
+        """
 
     def revoke_join_code(self, code: str, at: int) -> bool:
         """Mark a join code revoked at ``at``; False if it is unknown or already revoked."""
 
     def purge_join_codes(self, now: int) -> int:
-        """Delete every expired (at ``now``) or revoked join code; return how many went."""
+        """Delete every expired (at ``now``) or revoked join code or placeholder; return how many went."""
 
     def get_bot_link(self, player_id: str) -> dict[str, Any] | None:
         """The bot link of a player, or None."""
@@ -257,7 +283,8 @@ class BoardRow(NamedTuple):
 
 
 class JoinCodeRow(NamedTuple):
-    code: str
+    id: str
+    code: str | None
     player_id: str
     created_at: int
     expires_at: int
@@ -375,6 +402,7 @@ def event_record(row: EventRow) -> dict[str, Any]:
 def join_code_record(row: JoinCodeRow) -> dict[str, Any]:
     """The join code dict handed back to callers for a stored row."""
     return {
+        "id": row.id,
         "code": row.code,
         "playerId": row.player_id,
         "createdAt": row.created_at,
@@ -510,11 +538,24 @@ def require_meta_key(key: Any, *, writing: bool = False) -> str:
     return key
 
 
+def new_join_code_id() -> str:
+    """A fresh opaque join code id: :data:`JOIN_CODE_ID_PREFIX` + 16 url-safe characters."""
+    return JOIN_CODE_ID_PREFIX + secrets.token_urlsafe(12)
+
+
+def _expiring_after_creation(row: JoinCodeRow, expires: str, created: str) -> JoinCodeRow:
+    """``row`` if it expires after it was created, else StoreError naming the two fields."""
+    if row.expires_at <= row.created_at:
+        raise StoreError(f"{expires} ({row.expires_at}) must be after {created} ({row.created_at})")
+    return row
+
+
 def prepare_join_code(
     code: Any, player_id: Any, created_at: Any, expires_at: Any, max_live: Any
 ) -> JoinCodeRow:
-    """Validate a ``mint_join_code`` call; the new (unrevoked) row, or StoreError."""
+    """Validate a ``mint_join_code`` call; the new (unrevoked) row with a new id, or StoreError."""
     row = JoinCodeRow(
+        new_join_code_id(),
         require_join_code(code, "code"),
         require_text(player_id, "player_id"),
         require_int(created_at, "created_at", minimum=0),
@@ -522,11 +563,39 @@ def prepare_join_code(
         None,
     )
     require_int(max_live, "max_live", minimum=1)
-    if row.expires_at <= row.created_at:
-        raise StoreError(
-            f"expires_at ({row.expires_at}) must be after created_at ({row.created_at})"
-        )
-    return row
+    return _expiring_after_creation(row, "expires_at", "created_at")
+
+
+def _placeholder_row(record: Any, where: str) -> JoinCodeRow:
+    if not isinstance(record, Mapping):
+        raise StoreError(f"{where} must be an object, got {type(record).__name__}")
+    code_id = require_text(record.get("id"), f"{where}.id")
+    if len(code_id) > JOIN_CODE_ID_MAX:
+        raise StoreError(f"{where}.id must be at most {JOIN_CODE_ID_MAX} characters, got {len(code_id)}")
+    revoked_at = record.get("revokedAt")
+    row = JoinCodeRow(
+        code_id,
+        None,
+        require_text(record.get("playerId"), f"{where}.playerId"),
+        require_int(record.get("createdAt"), f"{where}.createdAt", minimum=0),
+        require_int(record.get("expiresAt"), f"{where}.expiresAt", minimum=0),
+        None if revoked_at is None else require_int(revoked_at, f"{where}.revokedAt", minimum=0),
+    )
+    return _expiring_after_creation(row, f"{where}.expiresAt", f"{where}.createdAt")
+
+
+def prepare_join_code_placeholders(records: Any, what: str = "join_codes") -> tuple[JoinCodeRow, ...]:
+    """Validate a ``restore_join_codes`` call: the placeholder rows (no code), or StoreError.
+
+    ``what`` names the records in error messages (``joinCodes[2].playerId ...``).
+    """
+    rows = tuple(_placeholder_row(r, f"{what}[{i}]") for i, r in enumerate(_items(records, what)))
+    seen: set[str] = set()
+    for row in rows:
+        if row.id in seen:
+            raise StoreError(f"duplicate join code id {row.id!r}")
+        seen.add(row.id)
+    return rows
 
 
 def prepare_bot_link(

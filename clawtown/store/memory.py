@@ -17,6 +17,7 @@ from clawtown.store.base import (
     DEFAULT_EVENTS_KEPT,
     DEFAULT_MAX_LIVE_JOIN_CODES,
     JOIN_CODE_COLLISION,
+    JOIN_CODE_ID_TAKEN,
     SCHEMA_VERSION_KEY,
     TOKEN_HASH_TAKEN,
     AuditRow,
@@ -40,6 +41,7 @@ from clawtown.store.base import (
     prepare_batch,
     prepare_bot_link,
     prepare_join_code,
+    prepare_join_code_placeholders,
     require_int,
     require_meta_key,
     require_text,
@@ -59,7 +61,7 @@ class MemoryStore:
         self._parties: dict[str, PartyRow] = {}
         self._board: dict[str, BoardRow] = {}
         self._meta: dict[str, str] = {SCHEMA_VERSION_KEY: str(SCHEMA_VERSION)}
-        self._join_codes: dict[str, JoinCodeRow] = {}
+        self._join_codes: dict[str, JoinCodeRow] = {}  # by id
         self._bot_links: dict[str, BotLinkRow] = {}
         self._audit: list[tuple[int, AuditRow]] = []
         self._audit_last_id = 0
@@ -135,39 +137,48 @@ class MemoryStore:
     ) -> dict[str, Any]:
         self._check_open()
         row = prepare_join_code(code, player_id, created_at, expires_at, max_live)
-        if row.code in self._join_codes:
+        if self._join_code_by_code(row.code) is not None:
             raise StoreError(JOIN_CODE_COLLISION)
         # Validation is over; nothing below can fail, so the mint applies whole.
         live = []
         for held in self._join_codes_oldest_first(row.player_id):
             if held.revoked_at is not None or held.expires_at <= row.created_at:
-                del self._join_codes[held.code]
-            else:
+                del self._join_codes[held.id]
+            elif held.code is not None:
                 live.append(held)
         for held in live[: max(len(live) - max_live + 1, 0)]:
-            del self._join_codes[held.code]
-        self._join_codes[row.code] = row
+            del self._join_codes[held.id]
+        self._join_codes[row.id] = row
         return join_code_record(row)
+
+    def restore_join_codes(self, records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        self._check_open()
+        rows = prepare_join_code_placeholders(records)
+        for row in rows:
+            if row.id in self._join_codes:
+                raise StoreError(f"{JOIN_CODE_ID_TAKEN}: {row.id!r}")
+        self._join_codes.update((row.id, row) for row in rows)
+        return [join_code_record(row) for row in rows]
 
     def revoke_join_code(self, code: str, at: int) -> bool:
         self._check_open()
-        row = self._join_codes.get(require_text(code, "code"))
+        row = self._join_code_by_code(require_text(code, "code"))
         require_int(at, "at", minimum=0)
         if row is None or row.revoked_at is not None:
             return False
-        self._join_codes[row.code] = row._replace(revoked_at=at)
+        self._join_codes[row.id] = row._replace(revoked_at=at)
         return True
 
     def purge_join_codes(self, now: int) -> int:
         self._check_open()
         require_int(now, "now", minimum=0)
         doomed = [
-            row.code
+            row.id
             for row in self._join_codes.values()
             if row.revoked_at is not None or row.expires_at <= now
         ]
-        for code in doomed:
-            del self._join_codes[code]
+        for code_id in doomed:
+            del self._join_codes[code_id]
         return len(doomed)
 
     def save_bot_link(
@@ -294,8 +305,12 @@ class MemoryStore:
 
     def get_join_code(self, code: str) -> dict[str, Any] | None:
         self._check_open()
-        row = self._join_codes.get(require_text(code, "code"))
+        row = self._join_code_by_code(require_text(code, "code"))
         return None if row is None else join_code_record(row)
+
+    def _join_code_by_code(self, code: str) -> JoinCodeRow | None:
+        # A placeholder's code is None, which no text equals.
+        return next((row for row in self._join_codes.values() if row.code == code), None)
 
     def list_join_codes(
         self, player_id: str | None = None, now: int | None = None
@@ -308,7 +323,7 @@ class MemoryStore:
         return [
             join_code_record(row)
             for row in self._join_codes_oldest_first(player_id)
-            if now is None or (row.revoked_at is None and row.expires_at > now)
+            if now is None or (row.code is not None and row.revoked_at is None and row.expires_at > now)
         ]
 
     def _join_codes_oldest_first(self, player_id: str | None) -> list[JoinCodeRow]:
@@ -318,7 +333,8 @@ class MemoryStore:
                 for row in self._join_codes.values()
                 if player_id is None or row.player_id == player_id
             ),
-            key=lambda row: (row.created_at, row.code),
+            # as SQLite's ORDER BY created_at, code, id: a NULL code sorts first
+            key=lambda row: (row.created_at, row.code is not None, row.code or "", row.id),
         )
 
     def get_bot_link(self, player_id: str) -> dict[str, Any] | None:

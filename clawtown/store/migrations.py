@@ -17,7 +17,7 @@ from contextlib import contextmanager
 
 import sqlite_utils
 
-from clawtown.store.base import SCHEMA_VERSION_KEY, SchemaTooNew, StoreError
+from clawtown.store.base import SCHEMA_VERSION_KEY, SchemaTooNew, StoreError, new_join_code_id
 
 Migration = Callable[[sqlite_utils.Database], None]
 
@@ -127,8 +127,39 @@ def m003_audit(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX idx_audit_action ON audit (action, id)")
 
 
+def m004_join_code_ids(db: sqlite_utils.Database) -> None:
+    """join_codes: an opaque random id per row (the new primary key), and an optional code.
+
+    The id names a code where the code itself, a secret, must not appear (snapshots); a row
+    without a code is a placeholder restored from a snapshot, which no lookup by code finds.
+    Existing rows get fresh ids.  SQLite cannot change a primary key in place, so the table
+    is rebuilt.
+    """
+    db.execute(
+        """CREATE TABLE join_codes_v4 (
+               id TEXT PRIMARY KEY NOT NULL,
+               code TEXT UNIQUE,
+               player_id TEXT NOT NULL,
+               created_at INTEGER NOT NULL,
+               expires_at INTEGER NOT NULL,
+               revoked_at INTEGER)"""
+    )
+    old = db.execute(
+        "SELECT code, player_id, created_at, expires_at, revoked_at FROM join_codes"
+        " ORDER BY created_at, code"
+    ).fetchall()
+    db.conn.executemany(
+        "INSERT INTO join_codes_v4 (id, code, player_id, created_at, expires_at, revoked_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [(new_join_code_id(), *row) for row in old],
+    )
+    db.execute("DROP TABLE join_codes")
+    db.execute("ALTER TABLE join_codes_v4 RENAME TO join_codes")
+    db.execute("CREATE INDEX idx_join_codes_player_id ON join_codes (player_id)")
+
+
 #: Every migration, oldest first.  Append only.
-MIGRATIONS: Sequence[Migration] = (m001_initial, m002_bot_access, m003_audit)
+MIGRATIONS: Sequence[Migration] = (m001_initial, m002_bot_access, m003_audit, m004_join_code_ids)
 
 #: The schema version this code writes.
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -22,6 +22,7 @@ from clawtown.store.base import (
     DEFAULT_EVENTS_KEPT,
     DEFAULT_MAX_LIVE_JOIN_CODES,
     JOIN_CODE_COLLISION,
+    JOIN_CODE_ID_TAKEN,
     TOKEN_HASH_TAKEN,
     AuditRow,
     BotLinkRow,
@@ -41,6 +42,7 @@ from clawtown.store.base import (
     prepare_batch,
     prepare_bot_link,
     prepare_join_code,
+    prepare_join_code_placeholders,
     require_int,
     require_meta_key,
     require_text,
@@ -52,6 +54,8 @@ DB_FILENAME = "clawtown.db"
 DEFAULT_BUSY_TIMEOUT_MS = 5000
 
 _JOIN_CODE_COLUMNS = ", ".join(JoinCodeRow._fields)
+#: The SQL condition of a join code row that holds a code (a placeholder does not).
+_REAL_CODE = "code IS NOT NULL"
 _BOT_LINK_COLUMNS = ", ".join(BotLinkRow._fields)
 _AUDIT_COLUMNS = ", ".join(AuditRow._fields)
 
@@ -217,17 +221,28 @@ class SqliteStore:
                 [row.player_id, row.created_at],
             )
             live = self._scalar(
-                "SELECT count(*) FROM join_codes WHERE player_id = ?", [row.player_id]
+                f"SELECT count(*) FROM join_codes WHERE player_id = ? AND {_REAL_CODE}",
+                [row.player_id],
             )
             if live >= max_live:
                 self._db.execute(
-                    """DELETE FROM join_codes WHERE code IN (
-                           SELECT code FROM join_codes WHERE player_id = ?
+                    f"""DELETE FROM join_codes WHERE id IN (
+                           SELECT id FROM join_codes WHERE player_id = ? AND {_REAL_CODE}
                            ORDER BY created_at, code LIMIT ?)""",
                     [row.player_id, live - max_live + 1],
                 )
-            self._db["join_codes"].insert(row._asdict())
+            insert_join_codes(self._db.conn, [row])
         return join_code_record(row)
+
+    @_sqlite_errors("restore_join_codes")
+    def restore_join_codes(self, records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        rows = prepare_join_code_placeholders(records)
+        with write_transaction(self._db):
+            for row in rows:
+                if self._scalar("SELECT 1 FROM join_codes WHERE id = ?", [row.id]):
+                    raise StoreError(f"{JOIN_CODE_ID_TAKEN}: {row.id!r}")
+            insert_join_codes(self._db.conn, rows)
+        return [join_code_record(row) for row in rows]
 
     @_sqlite_errors("revoke_join_code")
     def revoke_join_code(self, code: str, at: int) -> bool:
@@ -419,8 +434,8 @@ class SqliteStore:
         cursor = self._db.execute(
             f"SELECT {_JOIN_CODE_COLUMNS} FROM join_codes"
             " WHERE (:p IS NULL OR player_id = :p)"
-            " AND (:now IS NULL OR (revoked_at IS NULL AND expires_at > :now))"
-            " ORDER BY created_at, code",
+            f" AND (:now IS NULL OR ({_REAL_CODE} AND revoked_at IS NULL AND expires_at > :now))"
+            " ORDER BY created_at, code, id",
             {"p": player_id, "now": now},
         )
         return [join_code_record(JoinCodeRow(*row)) for row in cursor]
@@ -452,6 +467,15 @@ class SqliteStore:
 
 
 WIPED_TABLES = ("players", "events", "parties", "board", "join_codes", "bot_links")
+
+
+def insert_join_codes(conn: sqlite3.Connection, rows: Iterable[JoinCodeRow]) -> None:
+    """Insert join code rows (codes or placeholders) inside the caller's write transaction."""
+    conn.executemany(
+        f"INSERT INTO join_codes ({_JOIN_CODE_COLUMNS})"
+        f" VALUES ({', '.join('?' * len(JoinCodeRow._fields))})",
+        rows,
+    )
 
 
 def open_store(data_dir: str | os.PathLike[str], **options: Any) -> SqliteStore:

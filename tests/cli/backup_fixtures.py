@@ -153,18 +153,3 @@ def export(data_dir: str, name: str, *extra: str) -> bytes:
     assert code == 0, err
     with open(out, "rb") as f:
         return f.read()
-
-
-def without_codes(snapshot: bytes, fmt: str = "json") -> bytes:
-    """The snapshot as an import reproduces it: no joinCodes records (codes are never exported)."""
-    if fmt == "ndjson":
-        lines = [line for line in snapshot.splitlines(keepends=True) if not line.startswith(b'{"type":"joinCode"')]
-        end = orjson.loads(lines[-1])
-        end["counts"]["joinCodes"] = 0
-        lines[-1] = b'{"type":"end","counts":' + orjson.dumps(end["counts"], option=orjson.OPT_SORT_KEYS) + b"}\n"
-        return b"".join(lines)
-    start = snapshot.index(b'\n"joinCodes":[')
-    end = snapshot.index(b'\n"botLinks":[')
-    return snapshot[:start] + b'\n"joinCodes":[],' + snapshot[end:]
-
-

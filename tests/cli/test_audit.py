@@ -12,6 +12,7 @@ from clawtown.cli import _common
 from clawtown.engine import audit
 from clawtown.ops.audit import parse_since
 from clawtown.ops.players import ToolError
+from clawtown.store.migrations import SCHEMA_VERSION
 
 HOUR_MS = 3_600_000
 
@@ -99,7 +100,7 @@ def test_backup_restore_is_audited_in_the_restored_database(seeded_data_dir, run
     # The restored database is the backup's: the revoke after it is gone, the restore is recorded.
     (row,) = trail(data_dir_store, seeded_data_dir)
     assert (row["actor"], row["action"], row["subject"]) == ("cli", "backup.restore", None)
-    assert row["detail"] == {"file": "before.db", "schemaVersion": 3, "players": 4}
+    assert row["detail"] == {"file": "before.db", "schemaVersion": SCHEMA_VERSION, "players": 4}
 
 
 # ------------------------------------------------------------------ clawtown audit

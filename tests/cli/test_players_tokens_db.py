@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -321,14 +322,21 @@ def test_players_show_errors(assert_cli_error, run_clawtown, seeded_data_dir, mi
 # ------------------------------------------------------------------------------ db migrate
 
 
-def make_v1_data_dir(path) -> str:
-    """A data dir whose database an older clawtown wrote: schema v1, one player."""
+def make_old_data_dir(path, version: int = 1) -> str:
+    """A data dir whose database an older clawtown wrote: schema v1 (or ``version``), one player
+    (from v2 on, with two live join codes)."""
     path.mkdir()
     db = sqlite_utils.Database(str(path / DB_FILE))
     db.enable_wal()
-    migrate(db, MIGRATIONS[:1])
+    migrate(db, MIGRATIONS[:version])
     db["players"].insert({"id": "p_old", "name": "Old", "name_key": "old", "updated_at": 1,
                           "data": json.dumps({"id": "p_old", "name": "Old"})})
+    if version >= 2:
+        db["join_codes"].insert_all(
+            {"code": code, "player_id": "p_old", "created_at": 1, "expires_at": 4_000_000_000_000,
+             "revoked_at": None}
+            for code in ("OLDAA2", "OLDBB3")
+        )
     db.close()
     return str(path)
 
@@ -351,7 +359,7 @@ def test_db_migrate_up_to_date(run_clawtown, seeded_data_dir, db_rows):
 
 
 def test_db_migrate_an_older_database(run_clawtown, tmp_path):
-    data_dir = make_v1_data_dir(tmp_path / "old")
+    data_dir = make_old_data_dir(tmp_path / "old")
     out = run_clawtown("db", "migrate", "--data-dir", data_dir)
     assert out.exit_code == 0, out
     assert f"from schema v1 to v{SCHEMA_VERSION}" in out.stdout
@@ -365,6 +373,26 @@ def test_db_migrate_an_older_database(run_clawtown, tmp_path):
     assert {"join_codes", "bot_links"} <= tables
     again = run_clawtown("db", "migrate", "--data-dir", data_dir)
     assert "up to date" in again.stdout
+
+
+def test_db_migrate_gives_v3_join_codes_ids_and_they_keep_working(run_clawtown, tmp_path):
+    data_dir = make_old_data_dir(tmp_path / "v3", version=3)
+    out = run_clawtown("db", "migrate", "--data-dir", data_dir)
+    assert out.exit_code == 0, out
+    assert f"from schema v3 to v{SCHEMA_VERSION}" in out.stdout
+    conn = sqlite3.connect(os.path.join(data_dir, DB_FILE))
+    try:
+        rows = conn.execute("SELECT code, id FROM join_codes ORDER BY code").fetchall()
+    finally:
+        conn.close()
+    assert [code for code, _id in rows] == ["OLDAA2", "OLDBB3"]
+    assert all(re.fullmatch(r"jc_[A-Za-z0-9_-]{16}", code_id) for _code, code_id in rows)
+    every = run_clawtown("join-code", "list", "--all", "--data-dir", data_dir)
+    assert every.exit_code == 0, every
+    assert all(code in every.stdout and code_id in every.stdout for code, code_id in rows)
+    assert run_clawtown("join-code", "revoke", "oldaa2", "--data-dir", data_dir).exit_code == 0
+    live = run_clawtown("join-code", "list", "--data-dir", data_dir)
+    assert "OLDBB3" in live.stdout and "OLDAA2" not in live.stdout
 
 
 def test_db_migrate_refuses_a_newer_database(assert_cli_error, run_clawtown, seeded_data_dir, db_rows):
@@ -383,7 +411,7 @@ def test_db_migrate_refuses_a_newer_database(assert_cli_error, run_clawtown, see
 
 
 def test_db_migrate_refuses_while_an_older_server_runs(assert_cli_error, run_clawtown, tmp_path):
-    data_dir = make_v1_data_dir(tmp_path / "old")
+    data_dir = make_old_data_dir(tmp_path / "old")
     lock = ServerLock(data_dir)
     lock.acquire()
     try:
@@ -401,7 +429,7 @@ def test_db_migrate_up_to_date_while_the_server_runs(run_clawtown, seeded_data_d
 
 
 def test_db_migrate_locked_database(assert_cli_error, run_clawtown, tmp_path, hold_db_write_lock, short_busy_timeout):
-    data_dir = make_v1_data_dir(tmp_path / "old")
+    data_dir = make_old_data_dir(tmp_path / "old")
     with hold_db_write_lock(data_dir):
         out = run_clawtown("db", "migrate", "--data-dir", data_dir)
     assert_cli_error(out, "locked by another writer")

@@ -23,12 +23,20 @@ from backup_fixtures import (
     rows,
     run,
     set_schema_version,
-    without_codes,
 )
 
 from clawtown.ops.snapshot import SECTIONS
 from clawtown.store import SqliteStore, open_store
 from clawtown.store.migrations import MIGRATIONS, SCHEMA_VERSION, migrate
+
+def code_ids(data_dir: str) -> dict[str, str]:
+    """The stored id of each join code of a data dir, by code."""
+    store = SqliteStore(db_file(data_dir))
+    try:
+        return {record["code"]: record["id"] for record in store.list_join_codes()}
+    finally:
+        store.close()
+
 
 # ------------------------------------------------------------------- export snapshot
 
@@ -48,10 +56,13 @@ def test_export_json_is_the_documented_document(data_dir):
                                 "important": True, "data": None}
     assert [b["id"] for b in doc["board"]] == ["post_a", "post_b"]
     assert doc["parties"] == [{"id": "party_1", "leaderId": "p_ann", "members": ["p_ann", "p_bob"]}]
+    ids = code_ids(data_dir)
     assert doc["joinCodes"] == [
-        {"playerId": "p_ann", "createdAt": AT, "expiresAt": AT + 86_400_000, "revokedAt": None},
-        {"playerId": "p_ann", "createdAt": AT + 10, "expiresAt": AT + 86_400_000, "revokedAt": AT + 20},
-        {"playerId": "p_bob", "createdAt": AT + 5, "expiresAt": AT + 86_400_000, "revokedAt": None},
+        {"id": ids["ABC234"], "playerId": "p_ann", "createdAt": AT, "expiresAt": AT + 86_400_000, "revokedAt": None},
+        {"id": ids["XYZ789"], "playerId": "p_ann", "createdAt": AT + 10, "expiresAt": AT + 86_400_000,
+         "revokedAt": AT + 20},
+        {"id": ids["QQQ222"], "playerId": "p_bob", "createdAt": AT + 5, "expiresAt": AT + 86_400_000,
+         "revokedAt": None},
     ]
     assert doc["botLinks"] == [
         {"playerId": "p_ann", "generation": 1, "linkedAt": None, "revokedAt": AT + 40},
@@ -63,6 +74,8 @@ def test_export_holds_no_secret(data_dir):
     text = export(data_dir, "s.json") + export(data_dir, "s.ndjson", "--format", "ndjson")
     for secret in (b"ABC234", b"XYZ789", b"QQQ222", TOKEN_HASH.encode(), b"tokenHash", b'"code"'):
         assert secret not in text
+    for code_id in code_ids(data_dir).values():  # only the opaque ids name the codes
+        assert text.count(code_id.encode()) == 2
 
 
 def test_export_is_sorted_and_one_record_per_line(data_dir):
@@ -190,18 +203,32 @@ def test_export_import_export_gives_the_same_bytes(data_dir, tmp_path, fmt):
     code, _out, err = run("import", str(tmp_path / f"1.{fmt}"), "--data-dir", second_dir)
     assert code == 0, err
     second = export(second_dir, f"2.{fmt}", "--format", fmt)
-    assert second == without_codes(first, fmt)  # everything but the codes, which are never exported
+    assert second == first  # join codes included: their ids and metadata come back as placeholders
+    assert first.count(b'"id":"jc_') == 3
     third_dir = str(tmp_path / "third")
     code, _out, err = run("import", str(tmp_path / f"2.{fmt}"), "--data-dir", third_dir)
     assert code == 0, err
-    assert export(third_dir, f"3.{fmt}", "--format", fmt) == second
+    assert export(third_dir, f"3.{fmt}", "--format", fmt) == first
 
 
 def test_json_and_ndjson_carry_the_same_data(data_dir, tmp_path):
     export(data_dir, "s.ndjson", "--format", "ndjson")
     code, _out, err = run("import", str(tmp_path / "s.ndjson"), "--data-dir", str(tmp_path / "from-ndjson"))
     assert code == 0, err
-    assert export(str(tmp_path / "from-ndjson"), "again.json") == without_codes(export(data_dir, "s.json"))
+    assert export(str(tmp_path / "from-ndjson"), "again.json") == export(data_dir, "s.json")
+
+
+def test_a_snapshot_without_join_code_ids_gets_new_ones(data_dir, tmp_path):
+    doc = orjson.loads(export(data_dir, "s.json"))
+    for record in doc["joinCodes"]:  # as a clawtown before schema v4 wrote them
+        del record["id"]
+    (tmp_path / "old.json").write_bytes(orjson.dumps(doc))
+    code, _out, err = run("import", str(tmp_path / "old.json"), "--data-dir", str(tmp_path / "new"))
+    assert code == 0, err
+    again = orjson.loads(export(str(tmp_path / "new"), "again.json"))
+    assert [{k: v for k, v in r.items() if k != "id"} for r in again["joinCodes"]] == doc["joinCodes"]
+    assert len({r["id"] for r in again["joinCodes"]}) == 3
+    assert not set(code_ids(data_dir).values()) & {r["id"] for r in again["joinCodes"]}
 
 
 def test_import_reports_and_the_imported_data_works(data_dir, tmp_path):
@@ -209,7 +236,8 @@ def test_import_reports_and_the_imported_data_works(data_dir, tmp_path):
     target = str(tmp_path / "new")
     code, out, err = run("import", str(tmp_path / "s.json"), "--data-dir", target)
     assert code == 0, err
-    assert "imported" in out and "join codes not imported: 3" in out
+    assert "imported" in out and "placeholders that can never be redeemed" in out
+    assert any(line.split() == ["joinCodes", "3"] for line in out.splitlines())
     assert any(line.split() == ["players", "3"] for line in out.splitlines())
     store = SqliteStore(db_file(target))
     try:
@@ -218,13 +246,23 @@ def test_import_reports_and_the_imported_data_works(data_dir, tmp_path):
         assert [e["id"] for e in store.list_events("p_bob")] == [1, 2, 3]
         assert store.get_bot_link("p_bob") == {"playerId": "p_bob", "generation": 3, "tokenHash": None,
                                                "linkedAt": AT + 30, "revokedAt": None}
-        assert store.list_join_codes() == []
+        placeholders = store.list_join_codes()
+        assert [(c["code"], c["playerId"], c["revokedAt"]) for c in placeholders] == [
+            (None, "p_ann", None), (None, "p_bob", None), (None, "p_ann", AT + 20)]
+        assert {c["id"] for c in placeholders} == set(code_ids(data_dir).values())
+        assert store.list_join_codes(now=AT + 100) == []  # never live: their codes are not known here
+        assert all(store.get_join_code(c) is None for c in ("ABC234", "XYZ789", "QQQ222"))
         assert [p["id"] for p in store.load_parties()] == ["party_1"]
         assert store.get_meta("schema_version") == str(SCHEMA_VERSION)
     finally:
         store.close()
     decoded = [(*row[:5], orjson.loads(row[5])) for row in rows(db_file(target))["players"]]
     assert decoded == [(*row[:5], orjson.loads(row[5])) for row in rows(db_file(data_dir))["players"]]
+    code, out, err = run("join-code", "list", "--data-dir", target)
+    assert (code, out.strip()) == (0, "no live join codes"), err
+    code, out, err = run("join-code", "list", "--all", "--data-dir", target)
+    assert code == 0, err
+    assert out.count("imported") == 3 and all(i in out for i in code_ids(data_dir).values())
 
 
 def test_import_into_an_existing_empty_data_dir(data_dir, tmp_path):
@@ -325,9 +363,13 @@ def test_import_rejects_what_is_not_a_snapshot(tmp_path, content, message):
         (lambda d: d["botLinks"][0].update(generation=-1), "botLinks[0].generation must be between 0"),
         (lambda d: d["botLinks"].append(dict(d["botLinks"][1])), "duplicate bot link playerId 'p_bob'"),
         (lambda d: d["joinCodes"].append("ABC234"), "joinCodes[3] must be an object"),
+        (lambda d: d["joinCodes"].append(dict(d["joinCodes"][0])), "duplicate join code id 'jc_"),
+        (lambda d: d["joinCodes"][1].update(id=7), "joinCodes[1].id must be a string"),
+        (lambda d: d["joinCodes"][2].pop("playerId"), "joinCodes[2].playerId must be a string"),
+        (lambda d: d["joinCodes"][0].update(expiresAt=AT), "joinCodes[0].expiresAt (1700000000000) must be after"),
     ],
     ids=["no-name", "dup-player", "bad-seq", "dup-event", "no-createdAt", "party-not-object", "bad-generation",
-         "dup-link", "code-string"],
+         "dup-link", "code-string", "dup-code-id", "code-id-int", "code-no-player", "code-expired-at-birth"],
 )
 def test_import_validates_every_record_before_touching_anything(data_dir, tmp_path, change, message):
     doc = _snapshot_doc(data_dir, tmp_path)

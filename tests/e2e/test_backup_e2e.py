@@ -1,5 +1,6 @@
 """End-to-end backups: `clawtown backup create` against a real server under writes, then verify, restore
-into a fresh data dir and compare exports; the server's own scheduled backups alongside."""
+into a fresh data dir and compare exports; import the exports taken under load and export them again
+(byte-identical, join codes included); the server's own scheduled backups alongside."""
 
 from __future__ import annotations
 
@@ -92,8 +93,10 @@ def test_backup_under_load_verify_restore_and_compare_exports(make_server, tmp_p
         made = clawtown("backup", "create", "--data-dir", data, "--out", backup)
         assert made.returncode == 0, made.stderr
         assert "backup written" in made.stdout
-        live_export = clawtown("export", "snapshot", "--data-dir", data, "--out", str(tmp_path / "live.json"))
-        assert live_export.returncode == 0, live_export.stderr
+        for fmt in ("json", "ndjson"):
+            live_export = clawtown("export", "snapshot", "--data-dir", data, "--out", str(tmp_path / f"live.{fmt}"),
+                                   "--format", fmt)
+            assert live_export.returncode == 0, live_export.stderr
         writer.wait_for(lambda: writer.grants >= grants_before + 10)  # the server kept writing meanwhile
         refused = clawtown("backup", "restore", backup, "--data-dir", data, "--yes")
         assert refused.returncode == 1
@@ -137,6 +140,19 @@ def test_backup_under_load_verify_restore_and_compare_exports(make_server, tmp_p
         restored_bytes = f.read()
         assert restored_bytes == g.read()
     assert b'"players":[\n{' in restored_bytes
+
+    # The exports taken under load survive import -> export byte for byte, join codes included.
+    for fmt in ("json", "ndjson"):
+        imported = str(tmp_path / f"imported-{fmt}")
+        done = clawtown("import", str(tmp_path / f"live.{fmt}"), "--data-dir", imported)
+        assert done.returncode == 0, done.stderr
+        again_out = str(tmp_path / f"again.{fmt}")
+        done = clawtown("export", "snapshot", "--data-dir", imported, "--out", again_out, "--format", fmt)
+        assert done.returncode == 0, done.stderr
+        with open(tmp_path / f"live.{fmt}", "rb") as f, open(again_out, "rb") as g:
+            live_bytes = f.read()
+            assert g.read() == live_bytes
+        assert b'"id":"jc_' in live_bytes  # the writer's join codes are in it
 
     # And the restored data dir serves: a character logs in with its old session token and has
     # exactly the jelly the backup recorded.

@@ -176,7 +176,7 @@ def test_sqlite_v3_adds_the_audit_table_to_a_v2_database(tmp_path: Path) -> None
 
     store = SqliteStore(path)
     try:
-        assert SCHEMA_VERSION == 3 and schema_version(store.db) == 3
+        assert schema_version(store.db) == SCHEMA_VERSION >= 3
         assert store.count_players() == 1 and store.list_audit() == []
         assert store.append_audit(entry())["id"] == 1
         indexes = {tuple(i.columns) for i in store.db["audit"].indexes}

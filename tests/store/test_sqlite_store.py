@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlite_utils
 from store_records import (
+    JOIN_CODE_ID,
     codes,
     event,
+    join_code,
+    placeholder,
     player,
     token_hash,
 )
@@ -180,12 +185,21 @@ def test_appending_a_migration_upgrades_an_existing_database(data_dir: Path) -> 
         db.close()
 
 
-def v1_database(path: Path) -> None:
-    """A database as clawtown v1 (only m001 applied) left it, with a player and events."""
+@contextmanager
+def old_database(path: Path, version: int) -> Iterator[sqlite_utils.Database]:
+    """A new database file with only the first ``version`` migrations applied, closed after."""
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite_utils.Database(path)
     try:
-        assert migrate(db, MIGRATIONS[:1]) == 1
+        assert migrate(db, MIGRATIONS[:version]) == version
+        yield db
+    finally:
+        db.close()
+
+
+def v1_database(path: Path) -> None:
+    """A database as clawtown v1 (only m001 applied) left it, with a player and events."""
+    with old_database(path, 1) as db:
         db["players"].insert(
             {
                 "id": "p1",
@@ -208,8 +222,6 @@ def v1_database(path: Path) -> None:
             }
             for seq in (1, 2)
         )
-    finally:
-        db.close()
 
 
 def test_sqlite_upgrades_a_v1_database_keeping_its_data(data_dir: Path) -> None:
@@ -220,8 +232,8 @@ def test_sqlite_upgrades_a_v1_database_keeping_its_data(data_dir: Path) -> None:
 
     store = open_store(data_dir)
     try:
-        assert schema_version(store.db) == 3 == SCHEMA_VERSION
-        assert store.get_meta("schema_version") == "3"
+        assert schema_version(store.db) == SCHEMA_VERSION
+        assert store.get_meta("schema_version") == str(SCHEMA_VERSION)
         assert store.load_players() == [player("p1", "Ann", sessionHash="h", level=4)]
         assert store.find_player_by_session_hash("h")["id"] == "p1"
         assert [e["id"] for e in store.list_events("p1")] == [1, 2]
@@ -233,7 +245,68 @@ def test_sqlite_upgrades_a_v1_database_keeping_its_data(data_dir: Path) -> None:
         store.close()
     with sqlite3.connect(data_dir / "clawtown.db") as conn:
         rows = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
-    assert rows == [("3",)]
+    assert rows == [(str(SCHEMA_VERSION),)]
+
+
+def v3_database_with_codes(path: Path) -> None:
+    """A database as clawtown v3 left it: join codes keyed by the code, with no id."""
+    with old_database(path, 3) as db:
+        db["join_codes"].insert_all(
+            {"code": code, "player_id": pid, "created_at": created, "expires_at": 9000, "revoked_at": revoked}
+            for code, pid, created, revoked in (
+                ("LIVE01", "p1", 100, None),
+                ("GONE01", "p1", 200, 250),
+                ("BOBS01", "p2", 150, None),
+            )
+        )
+
+
+def test_sqlite_v4_gives_existing_join_codes_ids(data_dir: Path) -> None:
+    path = data_dir / "clawtown.db"
+    v3_database_with_codes(path)
+
+    store = open_store(data_dir)
+    try:
+        assert schema_version(store.db) == SCHEMA_VERSION >= 4
+        listed = store.list_join_codes()
+        assert listed == [
+            join_code("LIVE01", "p1", 100, 9000),
+            join_code("BOBS01", "p2", 150, 9000),
+            join_code("GONE01", "p1", 200, 9000, revoked=250),
+        ]
+        ids = [record["id"] for record in listed]
+        assert len(set(ids)) == 3 and all(JOIN_CODE_ID.fullmatch(i) for i in ids)
+        # the codes work as before: looked up, live, colliding, revocable
+        assert store.get_join_code("LIVE01")["id"] == ids[0]
+        assert codes(store, now=300) == ["LIVE01", "BOBS01"]
+        with pytest.raises(StoreError, match="join code collision"):
+            store.mint_join_code("GONE01", "p3", created_at=300, expires_at=9000)
+        assert store.revoke_join_code("BOBS01", at=300) is True
+        store.restore_join_codes([placeholder("jc_restored", "p1", 50, 9000)])
+        assert store.get_join_code("LIVE01")["id"] == ids[0]
+    finally:
+        store.close()
+    store = open_store(data_dir)  # the ids are stored, not drawn again on open
+    try:
+        assert [r["id"] for r in store.list_join_codes()] == ["jc_restored", *ids]
+        assert store.db["join_codes"].pks == ["id"]
+    finally:
+        store.close()
+
+
+def test_sqlite_v4_rolls_back_whole_when_it_fails(data_dir: Path) -> None:
+    path = data_dir / "clawtown.db"
+    v3_database_with_codes(path)
+    with sqlite3.connect(path) as conn:  # a leftover table makes the rebuild fail halfway
+        conn.execute("CREATE TABLE join_codes_v4 (x)")
+
+    with pytest.raises(StoreError, match=r"migration v4 \(m004_join_code_ids\) failed"):
+        open_store(data_dir)
+
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() == [("3",)]
+        assert conn.execute("SELECT code FROM join_codes ORDER BY code").fetchall() == [
+            ("BOBS01",), ("GONE01",), ("LIVE01",)]
 
 
 def test_sqlite_bot_access_tables_are_indexed(data_dir: Path) -> None:
@@ -242,8 +315,9 @@ def test_sqlite_bot_access_tables_are_indexed(data_dir: Path) -> None:
         join_indexes = {tuple(i.columns): i.unique for i in store.db["join_codes"].indexes}
         link_indexes = {tuple(i.columns): i.unique for i in store.db["bot_links"].indexes}
         assert join_indexes[("player_id",)] == 0
+        assert join_indexes[("code",)] == 1  # many NULLs (placeholders), each code once
         assert link_indexes[("token_hash",)] == 1
-        assert store.db["join_codes"].pks == ["code"]
+        assert store.db["join_codes"].pks == ["id"]
         assert store.db["bot_links"].pks == ["player_id"]
         # the unique index itself refuses a second holder, even behind the store's back
         store.save_bot_link("p1", 0, token_hash("t"), linked_at=1)
