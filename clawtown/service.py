@@ -7,6 +7,7 @@ the reverse: stop listening, stop ticking, flush everything to disk, close the s
 
 from __future__ import annotations
 
+import gc
 import secrets
 
 from twisted.application import strports
@@ -36,7 +37,7 @@ from .store import StoreRunner, open_store
 from .web.admin_api import AdminApi
 from .web.api import TownApi
 from .web.baseurl import BaseUrl
-from .web.bot_api import BotApi
+from .web.bot_api import SHED_TICK_LAG_S, BotApi
 from .web.debug import DebugActions
 from .web.docs import SkillDoc
 from .web.health import HealthApi
@@ -75,6 +76,10 @@ class ClawtownService(MultiService):
         self.images.start()
         MultiService.startService(self)
         self.ready = True
+        # Everything loaded so far lives as long as the process: keep it out of the collector's
+        # full passes, which otherwise walk it again and again under load.
+        gc.collect()
+        gc.freeze()
         log.msg(f"clawtown ready: {resumed} H-Mode characters resumed, {parties} parties")
 
     @inlineCallbacks
@@ -173,7 +178,7 @@ def make_service(settings, reactor) -> MultiService:
     game.listeners.append(lambda events: chatlog.add(events, game.world))
     images = MapImages(game, reactor)
     top = ClawtownService(runner, game, ws_factory, access, images, chatlog, settings.data_dir)
-    sync = SyncService(game, sessions, runner, reactor, hz=settings.sync_hz, tick_hz=settings.tick_hz)
+    sync = SyncService(game, sessions, runner, reactor, hz=settings.sync_hz, tick_hz=settings.tick_hz, express=True)
     tick = TickService(game, reactor, hz=settings.tick_hz)
 
     def status() -> dict:
@@ -188,14 +193,15 @@ def make_service(settings, reactor) -> MultiService:
 
     debug = DebugActions(game, sync, top) if settings.test_mode else None
     base_url = BaseUrl(settings.public_base_url, settings.trusted_proxies)
-    bots = BotApi(game, access, limiter, chatlog, mint, reactor, base_url, images=images, sync=sync)
+    bots = BotApi(game, access, limiter, chatlog, mint, reactor, base_url, images=images, sync=sync,
+                  overloaded=lambda: tick.lag_seconds() > SHED_TICK_LAG_S)
     admin = AdminApi(game, sessions, access, sync, limiter, reactor, server=top, tick=tick)
     api = TownApi(game, mint, limiter, reactor, debug, bots=bots, access=access, base_url=base_url, admin=admin,
                   avatars=AvatarFiles(settings.data_dir))
     health = HealthApi(status)
     metrics = Metrics()
     register_engine_metrics(metrics, game, sync, sessions)
-    register_web_metrics(metrics, limiter, ws_factory)
+    register_web_metrics(metrics, limiter, ws_factory, bots)
     register_process_metrics(metrics)
     site = build_site(build_root(api, health, ws_factory, SkillDoc(base_url), metrics=metrics),
                       trusted_proxies=settings.trusted_proxies)

@@ -1,7 +1,8 @@
 """The running game: the world, its inbox, and the bridge between callers and the tick.
 
-Transports call `submit` (fire and forget, acknowledged later) or `request` (a Deferred that
-fires with the command's result once the tick that applied it has been committed).
+Transports call `submit` (fire and forget, acknowledged later), `request` (a Deferred that
+fires with the command's result once the tick that applied it has been committed) or
+`apply_now` (the bot REST API: applied at once between ticks, answered once settled).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import time
 from collections import deque
 
 from twisted.internet.defer import Deferred, fail
+from twisted.python import log
 
 from ..sim.world import World
 from .inbox import WORLD_QUEUE, Inbox
@@ -60,6 +62,20 @@ class Game:
         self.waiters[ref] = d
         return d
 
+    def apply_now(self, command) -> dict:
+        """Apply `command` at once, between ticks; its events go out with the next sync round.
+
+        The result may show state not yet on disk: callers that answer with it wait for
+        `SyncService.settled` first.
+        """
+        try:
+            result, events = self.world.apply_now(self.now_ms(), command)
+        except Exception:
+            log.err(None, f"applying {type(command).__name__} failed")
+            raise TickFailed("the server could not apply this command") from None
+        self._publish(events)
+        return result
+
     def tick(self, skipped: int = 0) -> None:
         started = time.perf_counter()
         commands = self.inbox.drain()
@@ -68,15 +84,18 @@ class Game:
         except Exception:
             self._fail_waiters(commands)
             raise
-        self.outbox.extend(events)
-        for listener in self.listeners:
-            listener(events)
+        self._publish(events)
         self.ticks += 1
         self.skipped_ticks += skipped
         self.last_tick_at = self.clock.seconds()
         elapsed = time.perf_counter() - started
         self.tick_ms.append(elapsed * 1000.0)
         self.tick_seconds.observe(elapsed)
+
+    def _publish(self, events: list) -> None:
+        self.outbox.extend(events)
+        for listener in self.listeners:
+            listener(events)
 
     def _fail_waiters(self, commands: list) -> None:
         """A tick that crashed answers its waiting callers instead of leaving them hanging."""

@@ -4,6 +4,10 @@ One round: take the tick events and change sets, build the store batch and every
 frame from the same state, commit the batch on the store thread, and only then send the frames
 and answer waiting REST calls ("what any client has seen, the disk already has"). A round that
 finds the previous commit still running is skipped; a failed commit is retried with the next.
+
+With `express` on, a REST caller that has to wait for a commit does not wait for the next
+round: an express round commits at once and answers the waiting callers, and leaves the frames
+of what it committed to the next regular round (clients keep their 10 Hz rhythm).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from .area import AreaSync, view_cells
 from .chatlog import chat_recipients
 from .metrics import SLOW_TIME_BUCKETS, TIME_BUCKETS, Histogram
 from .persist import Batch, BatchBuilder
+from .snapshots import WorldSnapshots
 
 PROTOCOL_VERSION = 1
 
@@ -29,7 +34,7 @@ PROTOCOL_VERSION = 1
 class SyncService(Service):
     name = "sync"
 
-    def __init__(self, game, sessions, runner, clock, hz: int = 10, tick_hz: int = 20) -> None:
+    def __init__(self, game, sessions, runner, clock, hz: int = 10, tick_hz: int = 20, express: bool = False) -> None:
         self.game = game
         self.sessions = sessions
         self.runner = runner
@@ -56,6 +61,14 @@ class SyncService(Service):
         self._map_cache: dict[str, bytes] = {}
         self._idle_waiters: list[Deferred] = []
         self._views: list = []
+        self.snapshots = WorldSnapshots(clock)
+        self.express = express
+        self.express_rounds = 0
+        self._express_call = None
+        self._express_after_commit = False
+        self._express_in_flight = False
+        self._round_after_commit = False
+        self._carried = Carried()
         self._loop: LoopingCall | None = None
 
     # ---- lifecycle ---------------------------------------------------------------------
@@ -92,6 +105,8 @@ class SyncService(Service):
         self.builder = BatchBuilder(self.game.now_ms)
         self.held_batch, self.held_sends, self.held_waiters = Batch(), [], []
         self.held_since = None
+        self.snapshots.forget()
+        self._carried = Carried()
 
     def settled(self, render, player_ids=None) -> Deferred:
         """`render()` of a world state that is on disk, for readers that show it (REST reads).
@@ -105,7 +120,45 @@ class SyncService(Service):
             return maybeDeferred(render)
         d = Deferred()
         self._views.append((d, render))
+        self._hurry()
         return d
+
+    def world_read(self, p, answer) -> Deferred:
+        """`answer(shared, inst)` for a bot's world read: the shared parts of its instance, as committed.
+
+        At once, from the parts the last committed round rendered, when the caller has no change
+        waiting for the store; else (and before its instance was first rendered) from this round's
+        parts, answered after this round's commit. See snapshots.py.
+        """
+        inst = self.game.world.instance_of(p)
+        shared = self.snapshots.committed(inst.key)
+        if shared is not None and not self._pending((p.id,)):
+            return maybeDeferred(answer, shared, inst)
+
+        def render():
+            world = self.game.world
+            now_inst = world.instance_of(p)
+            return answer(self.snapshots.fresh(world, now_inst), now_inst)
+
+        d = Deferred()
+        self._views.append((d, render))
+        self._hurry()
+        return d
+
+    def _hurry(self) -> None:
+        """A REST caller waits for a commit: with `express`, commit as soon as this reactor turn ends."""
+        if self.express and self._express_call is None:
+            self._express_call = self.clock.callLater(0, self._express)
+
+    def _express(self) -> None:
+        self._express_call = None
+        if not self._views:
+            return
+        if self.in_flight:
+            self._express_after_commit = True
+            return
+        self.express_rounds += 1
+        self._round(express=True).addErrback(lambda _: None)  # logged in _round
 
     def _pending(self, player_ids) -> bool:
         world = self.game.world
@@ -134,17 +187,26 @@ class SyncService(Service):
     # ---- one round ---------------------------------------------------------------------
     def round(self):
         if self.in_flight:
+            if self._express_in_flight:  # the express commit is short: this round runs right after it
+                self._round_after_commit = True
+                return None
             self.skipped_rounds += 1
             return None
         return self._round().addErrback(lambda _: None)  # logged in _round; the loop goes on
 
-    def _round(self, everything: bool = False):
+    def _round(self, everything: bool = False, express: bool = False):
         building = time.perf_counter()
-        self.rounds += 1
         world = self.game.world
         events = self.game.take_outbox()
         batch, progressed = self.builder.build(world, events, everything=everything)
-        sends, waiters = self._frames(world, events, progressed, batch)
+        if express:  # commit now, frame with the next regular round
+            self._carried.keep(events, progressed, batch)
+            sends, waiters = [], []
+        else:
+            self.rounds += 1
+            events, progressed, framed = self._carried.take(events, progressed, batch)
+            sends, waiters = self._frames(world, events, progressed, framed)
+            self.snapshots.render_round(world)
         waiters.extend(self._render_views())
         self.held_batch.merge(batch)
         self.held_sends.extend(sends)
@@ -156,6 +218,7 @@ class SyncService(Service):
         if self.held_since is None:
             self.held_since = self.clock.seconds()
         self.in_flight = True
+        self._express_in_flight = express
         started = self.clock.seconds()
         committing = self.held_batch
         kwargs = committing.kwargs()
@@ -172,6 +235,7 @@ class SyncService(Service):
             self._forget_parked(world, committing)
             self._release()
             self._idle()
+            self._express_again()
 
         def failed(failure):
             self.in_flight = False
@@ -180,10 +244,21 @@ class SyncService(Service):
                 self.failing_since = self.clock.seconds()
             log.err(failure, "commit failed; holding updates and retrying with the next round")
             self._idle()
+            self._express_again()
             return failure
 
         d.addCallbacks(committed, failed)
         return d
+
+    def _express_again(self) -> None:
+        """After an express commit: the regular round it held up runs now; else waiting callers get theirs."""
+        self._express_in_flight = False
+        if self._round_after_commit:
+            self._round_after_commit = self._express_after_commit = False
+            self.round()
+        elif self._express_after_commit:
+            self._express_after_commit = False
+            self._hurry()
 
     def _idle(self) -> None:
         """Let the flushes that waited for the commit in flight go on."""
@@ -201,6 +276,7 @@ class SyncService(Service):
     def _release(self) -> None:
         """Send the held frames and answer the held waiters (their state is on disk now)."""
         sending = time.perf_counter()
+        self.snapshots.promote()
         sends, waiters = self.held_sends, self.held_waiters
         self.held_sends, self.held_waiters = [], []
         for conn, payload in sends:
@@ -353,3 +429,32 @@ class SyncService(Service):
             payload = orjson.dumps({"t": "party", "party": party_view(world, party_id)})
             for mid in party.members:
                 sends.extend((c, payload) for c in self.sessions.of(mid) if c.greeted)
+
+
+class Carried:
+    """What express rounds committed but did not frame: the next regular round frames it.
+
+    Frames use a batch's parties and board posts only, so only those are carried.
+    """
+
+    def __init__(self) -> None:
+        self.events: list = []
+        self.progressed: set = set()
+        self.batch = Batch()
+
+    def keep(self, events: list, progressed: set, batch: Batch) -> None:
+        self.events.extend(events)
+        self.progressed |= progressed
+        self.batch.merge(_framed_part(batch))
+
+    def take(self, events: list, progressed: set, batch: Batch) -> tuple[list, set, Batch]:
+        """This round's events, progressed players and batch, with the carried ones before them."""
+        if not self.events and not self.progressed and self.batch.empty():
+            return events, progressed, batch
+        out = (self.events + events, self.progressed | progressed, self.batch.merge(_framed_part(batch)))
+        self.events, self.progressed, self.batch = [], set(), Batch()
+        return out
+
+
+def _framed_part(batch: Batch) -> Batch:
+    return Batch(parties=dict(batch.parties), board=list(batch.board))

@@ -86,8 +86,10 @@ def pick_up_under_feet(world, inst) -> None:
 def pick_up_near(world, inst, p: Player) -> None:
     if not p.alive or not inst.drops:
         return
-    for eid in sorted(inst.grid.near(p.x, p.y, PICKUP_REACH)):  # set order varies between processes
-        d = inst.drops.get(eid)
+    drops = inst.drops
+    near = [eid for eid in inst.grid.near(p.x, p.y, PICKUP_REACH) if eid in drops]
+    for eid in sorted(near):  # set order varies between processes
+        d = drops.get(eid)
         if d is None or math.hypot(d.x - p.x, d.y - p.y) > PICKUP_REACH:
             continue
         inst.remove_drop(d.id)

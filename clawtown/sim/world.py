@@ -100,6 +100,18 @@ class World:
         out, self._events = self._events, []
         return out
 
+    def apply_now(self, now: int, cmd) -> tuple[dict, list]:
+        """Apply one command between ticks, at `now`, without running the rules.
+
+        For callers that answer at once (the bot REST API): the command takes effect as it
+        would at the start of the next tick, and its events join that tick's. Returns the
+        command's result and the events it produced so far.
+        """
+        self.now = max(self.now, now)
+        result = self._apply(cmd)
+        out, self._events = self._events, []
+        return result, out
+
     def _step_instance(self, inst: Instance) -> None:
         now = self.now
         step_monsters(self, inst)

@@ -43,6 +43,11 @@ ADDRESS_RULES = {"link": Rule(2000, 10), "spawn": Rule(20_000, 3)}
 """Per client address limits of the routes that need no token (guessing codes, minting players)."""
 
 
+#: While the game tick runs this late, the reactor is saturated: bot calls are refused (503).
+SHED_TICK_LAG_S = 0.2
+SHED_RETRY_MS = 1000
+
+
 def bearer(request) -> str | None:
     header = (request.getHeader(b"authorization") or "")
     if isinstance(header, bytes):
@@ -80,7 +85,8 @@ class BotApi:
     app = Klein()
     install_error_handlers(app)
 
-    def __init__(self, game, access, limiter, chatlog, mint, clock, base_url, images=None, sync=None) -> None:
+    def __init__(self, game, access, limiter, chatlog, mint, clock, base_url, images=None, sync=None,
+                 overloaded=None) -> None:
         self.base_url = base_url
         self.game = game
         self.access = access
@@ -90,10 +96,20 @@ class BotApi:
         self.clock = clock
         self.images = images
         self.sync = sync
+        self.overloaded = overloaded or (lambda: False)
+        self.shed = 0
 
     # ---- plumbing ------------------------------------------------------------------------
     async def _caller(self, request, route: str, action: bool):
-        """Authenticate, rate-limit, mark seen/action; returns the caller's player (in the world)."""
+        """Shed load, authenticate, rate-limit, mark seen/action; returns the caller's player (in the world).
+
+        While the game falls behind its tick rate, bot calls are refused with 503 and a `retryInMs`
+        before any work is done: queueing them would delay every answer by seconds and slow the
+        world down for everyone (players in browsers included).
+        """
+        if self.overloaded():
+            self.shed += 1
+            raise ApiError(503, "server busy, try again", retryInMs=SHED_RETRY_MS)
         try:
             player_id = await self.access.player_for_bot_token(bearer(request))
         except (AccessError, Busy) as err:
@@ -110,10 +126,10 @@ class BotApi:
         return p
 
     async def _do(self, make_command) -> dict:
-        try:
-            return await self.game.request(make_command)
-        except Busy:
-            raise ApiError(503, "server busy, try again", retryInMs=200) from None
+        """Apply the caller's command at once; answer its result once the caller's state is on disk."""
+        command = make_command(None)
+        result = self.game.apply_now(command)
+        return await self._settled(lambda: result, (command.player_id,))
 
     async def _mutate(self, request, route: str, handler):
         """A mutating route: authenticate, parse, and run `handler(p, body)` once per requestId."""
@@ -204,12 +220,16 @@ class BotApi:
     async def world(self, request):
         p = await self._caller(request, "world", action=False)
 
-        def render():
-            world = self.game.world
+        world = self.game.world
+        if self.sync is None:
             inst = world.instance_of(p)
-            return world_snapshot(world, inst, p, self.chatlog.visible_to(p, inst.key, world))
+            return json_response(request, world_snapshot(world, inst, p, self.chatlog.visible_to(p, inst.key, world)))
 
-        return json_response(request, await self._settled(render))
+        def answer(shared, inst):
+            lines = self.chatlog.visible_to(p, inst.key, self.game.world)
+            return shared.answer(p, self.sync.snapshots.chat_chunks(lines))
+
+        return json_response(request, await self.sync.world_read(p, answer))
 
     @app.route("/events", methods=["GET"])
     async def events(self, request):
@@ -223,6 +243,7 @@ class BotApi:
             rows = store.list_events(player_id, after_seq=cursor, limit=limit + 1)
             return rows, store.oldest_event_seq(player_id), store.newest_event_seq(player_id)
 
+        await self._settled(lambda: None, (player_id,))  # its newest events are on disk before they are read
         rows, oldest, newest = await self.access.runner.run(read)
         page = rows[:limit]
         events = [{"id": r["id"], "at": r["at"], "kind": r["kind"], "text": r["text"],

@@ -39,7 +39,7 @@ from ..sim.hat import FREE_TEXT_MAX
 from ..wire.inbound import MAX_TEXT, CommandBuilder
 from .admin_api import FAILURE_RULE, MAX_ANNOUNCE
 from .avatars import MAX_UPLOAD_BODY
-from .bot_api import ADDRESS_RULES, RULES
+from .bot_api import ADDRESS_RULES, RULES, SHED_RETRY_MS, SHED_TICK_LAG_S
 from .guard import MAX_HEADER_BYTES, MAX_HEADERS, MAX_REQUEST_BYTES
 from .jsonapi import MAX_BODY_BYTES
 from .limits import (
@@ -263,6 +263,8 @@ def render() -> str:
         f"| Players in one running copy of a map | {DEFAULT_INSTANCE_CAP} (`CT_INSTANCE_CAP`), then a new channel |",
         f"| Commands waiting per map copy | {Inbox().limit} (`busy` / 503 beyond) |",
         f"| Map pictures rendered at once | {RENDER_IN_FLIGHT} (503 with retryInMs beyond) |",
+        f"| Bot calls while the game tick runs more than {SHED_TICK_LAG_S * 1000:.0f} ms late | refused at once: "
+        f"`server busy, try again` / 503 with retryInMs {SHED_RETRY_MS} |",
         f"| Join codes | {MAX_LIVE_CODES} live per player, {JOIN_CODE_TTL_MS // 3_600_000} h each |",
         f"| Party invite codes | {PARTY_CODE_TTL_MS // 60_000} min each, one per party |",
         f"| Rate-limit buckets kept | {limiter.max_keys:,} (idle ones are dropped first, never all at once) |",

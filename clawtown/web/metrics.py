@@ -106,8 +106,8 @@ class MetricsPage(Resource):
         return body
 
 
-def register_web_metrics(registry: Metrics, limiter, ws_factory) -> None:
-    """Rate-limit refusals by scope and refused WebSocket frames (counters the transports keep)."""
+def register_web_metrics(registry: Metrics, limiter, ws_factory, bots=None) -> None:
+    """Rate-limit refusals by scope, refused WebSocket frames and shed bot calls (counters the transports keep)."""
 
     def rate_limited():
         ws = ws_factory.rate_limited
@@ -118,3 +118,6 @@ def register_web_metrics(registry: Metrics, limiter, ws_factory) -> None:
                       rate_limited, labels=("scope",))
     registry.callback("counter", "clawtown_ws_frames_refused_total",
                       "WebSocket frames refused (rate limited or invalid).", lambda: ws_factory.refused)
+    if bots is not None:
+        registry.callback("counter", "clawtown_bot_calls_shed_total",
+                          "Bot API calls refused with 503 while the game fell behind its tick rate.", lambda: bots.shed)

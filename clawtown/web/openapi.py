@@ -234,7 +234,7 @@ def _bot_action(summary: str, body: dict, ok: dict, *, rate: str, **errors) -> d
 def _bot_read(summary: str, ok: dict, *, rate: str, parameters=(), **errors) -> dict:
     op = {"tags": ["bot"], "summary": summary,
           "description": f"Counts as \"seen\", not as an action. Rate limit: {rate}.",
-          "security": [{"botToken": []}], "responses": _responses(ok, auth=True, **errors)}
+          "security": [{"botToken": []}], "responses": _responses(ok, auth=True, busy=True, **errors)}
     if parameters:
         op["parameters"] = list(parameters)
     return {"get": op}
@@ -256,7 +256,8 @@ def _png(summary: str, default: str, rate: str, w: tuple, h: tuple) -> dict:
         "responses": _responses(
             {"description": "a PNG image", "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}},
             auth=True, s503=_json(_ref("Busy"), '"map renderer busy, try again" (two renders already running; '
-                                          'with `retryInMs`) or "map rendering unavailable"'),
+                                          'with `retryInMs`), "map rendering unavailable" or "server busy, try again" '
+                                          '(the game fell behind its tick rate; with `retryInMs`)'),
         ),
     }}
 

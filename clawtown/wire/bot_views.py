@@ -19,11 +19,7 @@ def iso(ms: int | None) -> str | None:
 
 def bot_player(p, viewer_id: str) -> dict:
     """PublicPlayer; another player's inventory and purse stay private."""
-    view = public_player(p)
-    if p.id != viewer_id:
-        view["inventory"] = []
-        view.pop("zenny", None)
-    return view
+    return public_player(p, private=p.id == viewer_id)
 
 
 def bot_monster(m) -> dict:
@@ -68,33 +64,55 @@ def hat_view(p) -> dict:
     }
 
 
+def world_info(inst) -> dict:
+    """The `world` part of `/api/bot/world`: the caller's map instance and its portals."""
+    return {"width": inst.map.width, "height": inst.map.height, "tileSize": 32, "map": inst.map.id,
+            "mapName": inst.map.name, "channel": inst.channel,
+            "portals": [{"x": pt.x, "y": pt.y, "to": pt.to_map, "label": pt.label} for pt in inst.map.portals]}
+
+
+def instance_parties(world, inst) -> list[dict]:
+    party_ids = {q.party_id for q in inst.players.values() if q.party_id}
+    return [bot_party(world, world.parties[pid]) for pid in sorted(party_ids) if pid in world.parties]
+
+
+def bot_player_entity(view: dict, is_you: bool) -> dict:
+    """One `entities` row for a player, from its PublicPlayer view."""
+    return {"kind": "player", "id": view["id"], "name": view["name"], "x": view["x"], "y": view["y"],
+            "hp": view["hp"], "maxHp": view["maxHp"], "level": view["level"], "job": view["job"], "isYou": is_you}
+
+
+def bot_monster_entity(view: dict) -> dict:
+    return {"kind": "monster", "monsterKind": view["kind"], **{k: v for k, v in view.items() if k != "kind"}}
+
+
+def bot_drop_entity(view: dict) -> dict:
+    return {"kind": "drop", **view}
+
+
 def world_snapshot(world, inst, p, chats: list) -> dict:
-    """`/api/bot/world`: the caller's map instance, plus top-level `you` and `entities`."""
+    """`/api/bot/world`: the caller's map instance, plus top-level `you` and `entities`.
+
+    The reference rendering of the answer; the server serves the same shape from shared parts
+    encoded once per sync round (clawtown/engine/snapshots.py).
+    """
     players = [bot_player(q, p.id) for q in inst.players.values()]
     monsters = [bot_monster(m) for m in inst.monsters.values()]
     drops = [bot_drop(d) for d in inst.drops.values()]
-    party_ids = {q.party_id for q in inst.players.values() if q.party_id}
-    parties = [bot_party(world, world.parties[pid]) for pid in sorted(party_ids) if pid in world.parties]
     you = bot_player(p, p.id)
     snapshot = {
-        "world": {"width": inst.map.width, "height": inst.map.height, "tileSize": 32, "map": inst.map.id,
-                  "mapName": inst.map.name, "channel": inst.channel,
-                  "portals": [{"x": pt.x, "y": pt.y, "to": pt.to_map, "label": pt.label} for pt in inst.map.portals]},
+        "world": world_info(inst),
         "you": you,
         "players": players,
         "monsters": monsters,
         "drops": drops,
-        "parties": parties,
+        "parties": instance_parties(world, inst),
         "board": [bot_board_post(post) for post in world.board[-20:]],
         "chats": [bot_chat(line) for line in chats],
         "hat": hat_view(p),
     }
-    entities = (
-        [{"kind": "player", "id": q["id"], "name": q["name"], "x": q["x"], "y": q["y"], "hp": q["hp"],
-          "maxHp": q["maxHp"], "level": q["level"], "job": q["job"], "isYou": q["id"] == p.id} for q in players]
-        + [{"kind": "monster", "monsterKind": m["kind"], **{k: v for k, v in m.items() if k != "kind"}} for m in monsters]
-        + [{"kind": "drop", **d} for d in drops]
-    )
+    entities = ([bot_player_entity(q, q["id"] == p.id) for q in players] + [bot_monster_entity(m) for m in monsters]
+                + [bot_drop_entity(d) for d in drops])
     return {"ok": True, "snapshot": snapshot, "you": you, "entities": entities}
 
 

@@ -78,26 +78,33 @@ def self_view(p: Player) -> dict:
     }
 
 
-def public_player(p: Player) -> dict:
-    """The original server's PublicPlayer shape (bots depend on these field names)."""
+def public_player(p: Player, private: bool = True) -> dict:
+    """The original server's PublicPlayer shape (bots depend on these field names).
+
+    `private=False` is the shape other players see: an empty inventory and no purse.
+    """
     stats = p.stats()
-    return {
+    view = {
         "id": p.id, "name": p.name, "avatarVersion": p.avatar_version, "x": round(p.x), "y": round(p.y),
         "facing": p.facing, "mode": p.mode, "intent": p.intent[:140], "interrupt": p.interrupt, "hp": p.hp,
         "maxHp": p.max_hp, "level": p.level, "xp": p.xp, "xpToNext": p.xp_to_next, "statPoints": p.stat_points,
-        "baseStats": dict(p.base), "zenny": p.zenny,
+        "baseStats": dict(p.base),
         "stats": {"atk": stats["atk"], "def": stats["def"], "crit": stats["crit"], "aspd": stats["aspd"],
                   "matk": stats["matk"]},
         "meta": {k: p.meta.get(k, 0) for k in ("kills", "crafts", "pickups")}, "partyId": p.party_id,
         "job": p.job, "equipment": equipment_ids(p),
-        "inventory": [{k: r[k] for k in ("itemId", "name", "slot", "rarity", "qty", "stats")}
-                      for r in inventory_rows(p, 80)],
+        "inventory": [],
         "jobSkill": dict(p.job_skill), "signatureSpell": dict(p.signature), "linkedBot": p.linked_bot,
         "bot": {"lastSeenAt": p.bot_seen_at, "lastActionAt": p.bot_action_at, "thought": p.thought,
                 "thoughtAt": p.thought_at},
         "map": p.map_id, "channel": p.channel, "online": p.online, "achievements": list(p.achievements),
         "knockedOut": p.knocked_out_until is not None,
     }
+    if private:
+        view["zenny"] = p.zenny
+        view["inventory"] = [{k: r[k] for k in ("itemId", "name", "slot", "rarity", "qty", "stats")}
+                             for r in inventory_rows(p, 80)]
+    return view
 
 
 def chat_view(line: ChatLine) -> dict:

@@ -135,11 +135,34 @@ def test_revoking_one_player_leaves_the_others_alone(town, ann, bob):
 def test_a_full_inbox_is_503_busy_not_a_crash(town, ann):
     code = ann.code
     town.game.inbox.limit = 0
-    reply = ann.post("mode", {"mode": "agent"})
-    assert (reply.code, reply.json) == (503, {"ok": False, "error": "server busy, try again", "retryInMs": 200})
+    reply = ann.post("mode", {"mode": "agent"})  # bot commands apply at once, they never queue
+    assert (reply.code, reply.json["player"]["mode"]) == (200, "agent")
     reply = town.link({"joinCode": code})
     assert (reply.code, reply.json) == (503, {"ok": False, "error": "server busy, try again", "retryInMs": 200})
     reply = town.post("/api/bot/spawn", {"name": "Mochi"})
     assert (reply.code, reply.json) == (503, {"ok": False, "error": "server busy, try again", "retryInMs": 200})
     town.game.inbox.limit = 4096
-    assert ann.post("mode", {"mode": "agent"}).code == 200
+    assert ann.post("mode", {"mode": "manual"}).code == 200
+
+
+# ---- load shedding -----------------------------------------------------------------------
+BOT_READS = ("me", "status", "world", "events")
+BOT_WRITES = (("mode", {"mode": "agent"}), ("goal", {"x": 100, "y": 100}), ("cast", {}), ("thought", {"text": "hm"}))
+
+
+def test_while_the_game_falls_behind_every_bot_call_is_shed_with_503_and_no_effect(town, ann):
+    behind = [True]
+    town.bots.overloaded = lambda: behind[0]
+    busy = {"ok": False, "error": "server busy, try again", "retryInMs": 1000}
+    for route in BOT_READS:
+        reply = ann.get(route)
+        assert (reply.code, reply.json) == (503, busy), route
+    for route, body in BOT_WRITES:
+        reply = ann.post(route, body)
+        assert (reply.code, reply.json) == (503, busy), route
+    assert town.bots.shed == len(BOT_READS) + len(BOT_WRITES)
+    me = town.world.players[ann.id]
+    assert (me.mode, me.goal, me.thought) == ("manual", None, "")
+    behind[0] = False
+    assert ann.get("world").code == 200
+    assert ann.post("mode", {"mode": "agent"}).json["player"]["mode"] == "agent"

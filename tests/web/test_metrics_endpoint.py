@@ -54,7 +54,8 @@ class Server:
         health = HealthApi(lambda: {"started": True, "tickLagS": 0.0, "storeOk": True})
         self.ws_factory = make_ws_factory(town.game, town.sessions, town.runner, town.limiter, town.mint)
         register_engine_metrics(self.metrics, town.game, town.sync, town.sessions)
-        register_web_metrics(self.metrics, town.limiter, self.ws_factory)
+        register_web_metrics(self.metrics, town.limiter, self.ws_factory, bots)
+        self.bots = bots
         register_process_metrics(self.metrics)
         self.stub = StubTreq(build_root(api, health, self.ws_factory, metrics=self.metrics))
 
@@ -284,3 +285,11 @@ def test_refused_and_rate_limited_frames_are_counted(metered_ws):
     assert value(samples, "clawtown_rate_limited_total", scope="rest") == 0
     peer.close()
     assert parse(ws.metrics.render().decode())["clawtown_connections"][()] == 0
+
+
+def test_shed_bot_calls_are_counted(server):
+    server.bots.overloaded = lambda: True
+    for _ in range(3):
+        code, _headers, _raw = server.fetch("GET", "/api/bot/world")
+        assert code == 503
+    assert value(server.scrape(), "clawtown_bot_calls_shed_total") == 3 == server.bots.shed
