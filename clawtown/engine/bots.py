@@ -11,7 +11,8 @@ from __future__ import annotations
 import hmac
 from collections import OrderedDict
 
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, inlineCallbacks
+from twisted.python import log
 from twisted.python.failure import Failure
 
 from ..sim import commands as c
@@ -21,6 +22,7 @@ from .ids import derive_bot_token, hash_secret
 JOIN_CODE_TTL_MS = 24 * 3600 * 1000
 MAX_LIVE_CODES = 5
 TOKEN_CACHE_MS = 5000
+TOKEN_REFRESH_AHEAD_MS = 1500
 TOKEN_CACHE_SIZE = 50_000
 IDEMPOTENCY_MS = 10 * 60 * 1000
 IDEMPOTENCY_SIZE = 20_000
@@ -43,26 +45,47 @@ class BotAccess:
         self.audit = audit.AuditTrail(runner, game.now_ms)
         self.server_key: bytes | None = None
         self._tokens: OrderedDict[str, tuple[str, int]] = OrderedDict()
+        self._refreshing: set[str] = set()
         self._done: OrderedDict[tuple, tuple[int, object]] = OrderedDict()
 
     # ---- who is calling ----------------------------------------------------------------
     async def player_for_bot_token(self, token: str | None) -> str:
+        """The player a bot token belongs to (AccessError 401 if none).
+
+        Answers come from a cache kept for TOKEN_CACHE_MS, so a revocation made by another
+        process (the CLI) takes effect within that time. A token used in the last
+        TOKEN_REFRESH_AHEAD_MS of its cache entry is looked up again in the background, so a bot
+        that calls regularly never waits for the store.
+        """
         if not token or len(token) > 200:
             raise AccessError(401, "unauthorized")
         token_hash = hash_secret(token)
         now = self.game.now_ms()
         cached = self._tokens.get(token_hash)
         if cached and cached[1] > now:
+            if cached[1] - now < TOKEN_REFRESH_AHEAD_MS and token_hash not in self._refreshing:
+                self._refreshing.add(token_hash)
+                self._lookup(token, token_hash).addErrback(log.err, "refreshing a bot token failed").addBoth(
+                    lambda _: self._refreshing.discard(token_hash))
             return cached[0]
-        link = await self.runner.run(lambda store: store.find_bot_link(token_hash))
+        player_id = await self._lookup(token, token_hash)
+        if player_id is None:
+            raise AccessError(401, "unauthorized")
+        return player_id
+
+    @inlineCallbacks
+    def _lookup(self, token: str, token_hash: str):
+        """Look the token up in the store and cache the answer; None when it is unknown or revoked."""
+        link = yield self.runner.run(lambda store: store.find_bot_link(token_hash))
         key = self.server_key
         if link is not None and key is not None and not hmac.compare_digest(
                 derive_bot_token(key, link["playerId"], link["generation"]), token):
             link = None  # derived from an older server key: rotating the key revokes it
         if link is None:
             self._tokens.pop(token_hash, None)
-            raise AccessError(401, "unauthorized")
-        self._remember(self._tokens, token_hash, (link["playerId"], now + TOKEN_CACHE_MS), TOKEN_CACHE_SIZE)
+            return None
+        expires = self.game.now_ms() + TOKEN_CACHE_MS
+        self._remember(self._tokens, token_hash, (link["playerId"], expires), TOKEN_CACHE_SIZE)
         return link["playerId"]
 
     async def player_for_session(self, token: str | None) -> dict:

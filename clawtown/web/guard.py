@@ -135,7 +135,15 @@ class _JsonMethods:
 
 
 class GuardedRequestMixin:
-    """Mixed in front of the Site's request class (see `harden`)."""
+    """Mixed in front of the Site's request class (see `harden`).
+
+    Every body this server reads is JSON or a PNG: HTML form posts are never parsed (Twisted
+    would otherwise parse every POST's Content-Type header with the email package).
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs["parsePOSTFormSubmission"] = False
+        super().__init__(*args, **kwargs)
 
     _body_refused = False
     _body_seen = 0

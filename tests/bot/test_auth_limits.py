@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from twisted.internet.defer import Deferred
 
 from clawtown.web.bot_api import ADDRESS_RULES, RULES
 from clawtown.web.limits import REST_RULES
@@ -166,3 +167,54 @@ def test_while_the_game_falls_behind_every_bot_call_is_shed_with_503_and_no_effe
     behind[0] = False
     assert ann.get("world").code == 200
     assert ann.post("mode", {"mode": "agent"}).json["player"]["mode"] == "agent"
+
+
+# ---- the token cache -----------------------------------------------------------------------
+class SlowLookups:
+    """Holds every bot-token lookup until the test lets the store answer."""
+
+    def __init__(self, town) -> None:
+        self.held: list = []
+        run = town.runner.run
+
+        def gated(fn, *args, **kwargs):
+            d = Deferred()
+            self.held.append((run, fn, args, kwargs, d))
+            return d
+
+        town.access.runner = type("GatedRunner", (), {"run": staticmethod(gated)})()
+
+    def answer_all(self) -> int:
+        held, self.held = self.held, []
+        for run, fn, args, kwargs, d in held:
+            run(fn, *args, **kwargs).chainDeferred(d)
+        return len(held)
+
+
+def test_a_bot_calling_regularly_never_waits_for_a_token_lookup(town, ann):
+    from clawtown.engine.bots import TOKEN_CACHE_MS
+
+    assert ann.get("me").code == 200
+    slow = SlowLookups(town)
+    lookups = 0
+    for _ in range(3 * TOKEN_CACHE_MS // 1000):  # one call a second for three cache lifetimes
+        town.run_for(1.0)
+        box = town.send("GET", "/api/bot/me", token=ann.token)
+        town.stub.flush()
+        assert box and box[0].code == 200, "answered from the cache while the lookup is still running"
+        lookups += slow.answer_all()
+    assert 2 <= lookups <= 4  # about one background refresh per cache lifetime
+
+
+def test_a_token_revoked_by_another_process_stops_within_the_cache_time(town, ann):
+    from clawtown.engine.bots import TOKEN_CACHE_MS
+
+    assert ann.get("me").code == 200
+    town.store.revoke_bot_tokens(ann.id, town.now_ms())  # the CLI's way: straight into the database
+    codes = []
+    for _ in range(TOKEN_CACHE_MS // 500 + 2):
+        town.run_for(0.5)
+        codes.append(ann.get("me").code)
+    assert codes[-1] == 401 and set(codes) <= {200, 401}
+    assert codes.index(401) * 500 <= TOKEN_CACHE_MS
+    assert all(code == 401 for code in codes[codes.index(401):])

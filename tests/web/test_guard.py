@@ -89,3 +89,30 @@ def test_header_overflow_and_garbage_are_json():
 
 def test_the_static_mixin_comes_first():
     assert NoCacheFile.__mro__.index(JsonStaticMixin) < [c.__name__ for c in NoCacheFile.__mro__].index("File")
+
+
+class Echo(Resource):
+    """Answers with what the request's args and body were when it reached the resource."""
+
+    isLeaf = True
+
+    def render_POST(self, request):
+        return orjson.dumps({"args": {k.decode(): [v.decode() for v in vs] for k, vs in request.args.items()},
+                             "body": request.content.read().decode("latin-1")})
+
+
+@pytest.mark.parametrize("ctype, body", [
+    (b"application/x-www-form-urlencoded", b"a=1&b=2"),
+    (b"multipart/form-data; boundary=zz", b"--zz\r\nbroken"),  # Twisted's form parser would drop the connection
+])
+def test_form_posts_are_not_parsed_the_body_reaches_the_route_as_sent(ctype, body):
+    root = Resource()
+    root.putChild(b"echo", Echo())
+    channel = harden(Site(root)).buildProtocol(IPv4Address("TCP", "127.0.0.1", 50000))
+    transport = StringTransport()
+    channel.makeConnection(transport)
+    channel.dataReceived(b"POST /echo?q=1 HTTP/1.1\r\nHost: x\r\nContent-Type: " + ctype
+                         + b"\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+    answer = transport.value().partition(b"\r\n\r\n")[2]
+    channel.connectionLost(None)
+    assert orjson.loads(answer) == {"args": {"q": ["1"]}, "body": body.decode("latin-1")}
