@@ -337,10 +337,14 @@ class Profiler:
 def breakdown(record: dict) -> dict:
     """What the recorded payloads are made of, in bytes summed over every send (n_*: item counts),
     and an estimate of permessage-deflate (each message compressed alone, no context takeover,
-    zlib level 6; deflate_cpu_s: the CPU that compressing every send separately would take)."""
+    zlib level 6; deflate_cpu_s: the CPU that compressing every send separately would take).
+
+    Protocol v2 kinds: `motion_states` (`mv` entries, 6 numbers each), `hops` (8 numbers each),
+    `delta_facing` (partial `up` items holding only `f`), `delta_other` (other partial items)."""
     out = {"total": 0, "deflate": 0, "sync_frames": 0, "view_moved_full_cells": 0, "entered_or_crossed_cell": 0,
-           "delta_xy_only": 0, "delta_other": 0, "gone": 0, "drop_lists": 0, "fx": 0, "sync_framing": 0,
-           "other_frames": 0, "n_delta_xy_only": 0, "n_entered_or_crossed_cell": 0, "deflate_cpu_s": 0.0}
+           "motion_states": 0, "hops": 0, "delta_facing": 0, "delta_other": 0, "gone": 0, "out": 0,
+           "drop_lists": 0, "fx": 0, "sync_framing": 0, "other_frames": 0, "n_motion_states": 0, "n_hops": 0,
+           "n_delta_facing": 0, "n_entered_or_crossed_cell": 0, "deflate_cpu_s": 0.0}
     for payload, times in record.items():
         n = len(payload)
         out["total"] += n * times
@@ -354,33 +358,36 @@ def breakdown(record: dict) -> dict:
         out["sync_frames"] += n * times
         frame = orjson.loads(payload)
         inner = 0
+
+        def count(key: str, value, items: int = 0) -> None:
+            nonlocal inner
+            size = len(orjson.dumps(value))
+            out[key] += size * times
+            inner += size
+            if items:
+                out["n_" + key] += items * times
+
         for chunk in frame.get("a", ()):
             for item in chunk.get("up", ()):
-                size = len(orjson.dumps(item)) + 1
-                inner += size
                 if chunk.get("full"):
                     key = "view_moved_full_cells"  # a cell that entered the client's view
                 elif "k" in item:
                     key = "entered_or_crossed_cell"  # a whole entity: new, or it changed cell
-                elif set(item) <= {"id", "x", "y", "f"}:
-                    key = "delta_xy_only"
+                elif set(item) <= {"id", "f"}:
+                    key = "delta_facing"
                 else:
                     key = "delta_other"
-                out[key] += size * times
-                if key in ("delta_xy_only", "entered_or_crossed_cell"):
-                    out["n_" + key] += times
-            if chunk.get("gone"):
-                size = len(orjson.dumps(chunk["gone"]))
-                out["gone"] += size * times
-                inner += size
-            if chunk.get("fx"):
-                size = len(orjson.dumps(chunk["fx"]))
-                out["fx"] += size * times
-                inner += size
-        if frame.get("drop"):
-            size = len(orjson.dumps(frame["drop"]))
-            out["drop_lists"] += size * times
-            inner += size
+                count(key, item, 1 if key.startswith(("entered", "delta_facing")) else 0)
+            if chunk.get("mv"):
+                count("motion_states", chunk["mv"], len(chunk["mv"]) // 6)
+            for key in ("gone", "fx"):
+                if chunk.get(key):
+                    count(key, chunk[key])
+        for key in ("drop", "out"):
+            if frame.get(key):
+                count("drop_lists" if key == "drop" else "out", frame[key])
+        if frame.get("hop"):
+            count("hops", frame["hop"], len(frame["hop"]) // 8)
         out["sync_framing"] += (n - inner) * times
     return out
 

@@ -194,12 +194,16 @@ def main() -> None:
         print(f"breakdown (B/client/s): total {bd['total']:,.0f}; with permessage-deflate (per message, "
               f"no context takeover) ~{bd['deflate']:,.0f} ({bd['total'] / max(bd['deflate'], 1):.1f}x smaller)")
         print("  sync frames: " + ", ".join(
-            f"{key} {bd[key]:,.0f}" for key in ("delta_xy_only", "entered_or_crossed_cell", "view_moved_full_cells",
-                                               "delta_other", "gone", "fx", "drop_lists", "sync_framing")))
-        print(f"  other frames {bd['other_frames']:,.0f}; items/client/s: {bd['n_delta_xy_only']:,.0f} position deltas "
-              f"({bd['delta_xy_only'] / max(bd['n_delta_xy_only'], 1):.0f} B each), "
+            f"{key} {bd[key]:,.0f}" for key in ("motion_states", "hops", "entered_or_crossed_cell",
+                                               "view_moved_full_cells", "delta_facing", "delta_other", "gone",
+                                               "out", "fx", "drop_lists", "sync_framing")))
+        per = {key: bd[key] / max(bd["n_" + key], 1)
+               for key in ("motion_states", "hops", "delta_facing", "entered_or_crossed_cell")}
+        print(f"  other frames {bd['other_frames']:,.0f}; items/client/s: {bd['n_motion_states']:,.0f} motion states "
+              f"({per['motion_states']:.0f} B each), {bd['n_hops']:,.0f} hops ({per['hops']:.0f} B each), "
+              f"{bd['n_delta_facing']:,.0f} facing changes ({per['delta_facing']:.0f} B each), "
               f"{bd['n_entered_or_crossed_cell']:,.0f} whole entities for cell changes "
-              f"({bd['entered_or_crossed_cell'] / max(bd['n_entered_or_crossed_cell'], 1):.0f} B each); "
+              f"({per['entered_or_crossed_cell']:.0f} B each); "
               f"deflating every send would cost ~{bd['deflate_cpu_s'] * clients:.3f} CPU s per s")
     t, s = result["tick_ms"], result["sync_round_ms"]
     print(f"tick ms:         p50 {t['p50']:.2f}  p99 {t['p99']:.2f}  max {t['max']:.2f};"

@@ -28,7 +28,7 @@ from .metrics import SLOW_TIME_BUCKETS, TIME_BUCKETS, Histogram
 from .persist import Batch, BatchBuilder
 from .snapshots import WorldSnapshots
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 
 
 class SyncService(Service):
@@ -303,7 +303,7 @@ class SyncService(Service):
     def _frames(self, world, events: list, progressed: set, batch: Batch) -> tuple[list, list]:
         sends: list = []
         waiters: list = []
-        self.area.collect(world, [e for e in events if isinstance(e, Fx)])
+        self.area.collect(world, [e for e in events if isinstance(e, Fx)], self.tick_hz)
         for e in events:
             if isinstance(e, Relocated):
                 for conn in self.sessions.of(e.player_id):
@@ -369,6 +369,7 @@ class SyncService(Service):
         head = {
             "t": "hello" if first else "enter",
             "v": PROTOCOL_VERSION,
+            "tk": world.tick,
             "you": self_view(p),
             "instance": {"key": inst.key, "map": inst.map.id, "channel": inst.channel, "channels": channels,
                          "population": inst.population, "cap": world.instance_cap},

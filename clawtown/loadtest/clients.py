@@ -150,31 +150,6 @@ async def create_player(ctx: Ctx, http: Http, name: str, job: str) -> dict:
 
 
 # ---- a browser player -----------------------------------------------------------------------
-class LeanViewModel(ViewModel):
-    """The reference client model with its hottest loop (moves: every sync frame carries one
-    triple per moving entity in view) tightened; the same checks and the same results."""
-
-    def _moves(self, flat, stride: int) -> None:
-        by_handle, entities = self.by_handle, self.entities
-        if stride == 3:
-            for h, x, y in zip(flat[0::3], flat[1::3], flat[2::3]):
-                entity = entities.get(by_handle.get(h))
-                if entity is None:
-                    raise ValueError(f"move for an unknown handle {h}")
-                entity["x"] = x
-                entity["y"] = y
-            return
-        cells = self.cells
-        for h, x, y, cx, cy in zip(flat[0::5], flat[1::5], flat[2::5], flat[3::5], flat[4::5]):
-            eid = by_handle.get(h)
-            entity = entities.get(eid)
-            if entity is None:
-                raise ValueError(f"move for an unknown handle {h}")
-            entity["x"] = x
-            entity["y"] = y
-            cells[eid] = (cx, cy)
-
-
 class Player:
     """One browser tab: POST /api/players, then /ws?token=…, a ViewModel, and a person's inputs."""
 
@@ -183,13 +158,15 @@ class Player:
         self.index = index
         self.source = source
         self.rng = rng
-        self.model = LeanViewModel()
+        self.model = ViewModel()
         self.map_info: dict | None = None
         self.player_id = ""
         self.instance = ""
         self.seq = 0
         self.pending: dict[int, tuple[str, float]] = {}
         self.last_sync: float | None = None
+        self.last_tk: int | None = None
+        self.round_ticks = 2
 
     async def run(self, start_at: float) -> None:
         ctx = self.ctx
@@ -307,13 +284,20 @@ class Player:
         if t == "sync":
             tally.count("sync_msgs")
             tally.count("sync_bytes", n)
-            if self.last_sync is not None:
+            tk = msg.get("tk")
+            # only frames of consecutive rounds: a round with nothing in view to tell sends nothing
+            last = self.last_tk
+            consecutive = isinstance(tk, int) and isinstance(last, int) and tk - last <= self.round_ticks
+            if self.last_sync is not None and consecutive:
                 tally.observe("update_interval", (now - self.last_sync) * 1000.0)
-            self.last_sync = now
+            self.last_sync, self.last_tk = now, tk
         elif t in ("hello", "enter"):
             self.map_info = msg.get("map") or self.map_info
             inst = msg.get("instance") or {}
             self.set_instance(str(inst.get("key") or inst.get("map") or "?"))
+            server = msg.get("server") or {}
+            if server.get("tickHz") and server.get("syncHz"):
+                self.round_ticks = max(1, round(server["tickHz"] / server["syncHz"]))
             self.last_sync = None
         elif t == "ack":
             sent = self.pending.pop(msg.get("re"), None)
@@ -326,7 +310,7 @@ class Player:
                 self.pending.pop(msg.get("re"), None)
             tally.error(f"ws: error {msg.get('code')}")
         try:
-            self.model.apply(msg)
+            self.model.apply(msg, now)
         except (ValueError, KeyError, TypeError) as err:
             tally.error(f"ws: view model ({type(err).__name__})")
 
@@ -346,7 +330,8 @@ class Player:
             step = max(step + 1, int((now - t0) / scenarios.STEP_S) + 1)  # no catch-up bursts when late
             if ws.state is not State.OPEN:
                 return
-            sight = scenarios.sight_of(self.model, self.player_id, self.map_info, monsters=hunting)
+            sight = scenarios.sight_of(self.model, self.player_id, self.map_info, monsters=hunting,
+                                       tick=self.model.tick_at(now))
             for frame in scenarios.decide(opts.scenario, plan, sight, now, rng):
                 kind = frame["t"]
                 if kind in ACKED:

@@ -253,19 +253,23 @@ def _chat(plan: Plan, sight: Sight, now: float, rng: Random) -> list[dict]:
 
 
 # ---- what a player's client sees ----------------------------------------------------------
-def sight_of(model, player_id: str, map_info: dict | None, monsters: bool = True) -> Sight | None:
-    """A `Sight` from a protocol ViewModel, the player's id and the `map` of hello/enter
+def sight_of(model, player_id: str, map_info: dict | None, monsters: bool = True,
+             tick: float | None = None) -> Sight | None:
+    """A `Sight` from a protocol ViewModel, the player's id and the `map` of hello/enter, with
+    positions dead-reckoned to the server tick `tick` (None: the last frame's)
     (`monsters=False`: leave the monsters out, for scenarios that do not look at them)."""
     if not map_info:
         return None
-    me = model.entities.get(player_id) or {}
+    at = model.tick if tick is None else tick
+    me = model.entities.get(player_id)
     you = model.you or {}
-    x, y = me.get("x", you.get("x")), me.get("y", you.get("y"))
+    x, y = model.position(player_id, at) if me else (you.get("x"), you.get("y"))
     if x is None or y is None:
         return None
+    me = me or {}
     tile = map_info.get("tileSize") or 32
     portals = tuple((p["x"], p["y"], p.get("to")) for p in map_info.get("portals") or ())
-    seen = tuple((e["x"], e["y"]) for e in model.entities.values()
+    seen = tuple(model.position(eid, at) for eid, e in model.entities.items()
                  if e.get("k") == "m" and e.get("alive", True) and e.get("hp", 1) > 0) if monsters else ()
     return Sight(x=float(x), y=float(y), map_id=str(map_info.get("id") or model.instance.get("map") or ""),
                  width=float((map_info.get("width") or 30) * tile), height=float((map_info.get("height") or 18) * tile),

@@ -123,8 +123,8 @@ class Tally:
     Counter names used by the clients (all totals over the interval):
     `ws_in_msgs`, `ws_in_bytes`, `ws_out_msgs`, `ws_out_bytes`, `sync_msgs`, `sync_bytes`,
     `rest_requests`, `rest_bytes`, `player_seconds`, `bot_seconds` (connected client-seconds).
-    Histograms: `update_interval` (ms between two sync frames of one client), `rest:<route>`,
-    `ws:<type>` (command → ack), `connect:<what>`, `loop_lag`.
+    Histograms: `update_interval` (ms between two sync frames of one client from consecutive
+    rounds), `rest:<route>`, `ws:<type>` (command → ack), `connect:<what>`, `loop_lag`.
     Gauges (a level at the end of the interval, not a sum): `players_connected`, `bots_active`,
     `players_failed`, `bots_failed`, `players_started`, `bots_started`.
     """

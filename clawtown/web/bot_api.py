@@ -220,8 +220,8 @@ class BotApi:
     async def world(self, request):
         p = await self._caller(request, "world", action=False)
 
-        world = self.game.world
         if self.sync is None:
+            world = self.game.world
             inst = world.instance_of(p)
             return json_response(request, world_snapshot(world, inst, p, self.chatlog.visible_to(p, inst.key, world)))
 

@@ -2,7 +2,8 @@
 
 It never changes game state itself: every frame becomes a command in the player's inbox, and
 everything a client receives is sent by the sync service. Close codes: 4001 bad or missing
-token, 4008 abuse (too many refused frames), 4009 too slow to read what it is sent.
+token, 4008 abuse (too many refused frames), 4009 too slow to read what it is sent. Small text
+frames in and prepared frames out take a short cut past Autobahn's general path (wsfast.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ..engine.ids import hash_secret
 from ..sim import commands as c
 from ..wire.inbound import MAX_FRAME_BYTES, CommandBuilder, WireError, decode_frame
 from .limits import ABUSE_LIMIT, ABUSE_WINDOW_MS, PER_PLAYER_CLASSES, WS_RULES, ws_rule
+from .wsfast import FastFrames
 
 CLOSE_AUTH = 4001
 CLOSE_ABUSE = 4008
@@ -25,7 +27,7 @@ CLOSE_SLOW = 4009
 MAX_BUFFERED_BYTES = 4 * 1024 * 1024
 
 
-class GameProtocol(WebSocketServerProtocol):
+class GameProtocol(FastFrames, WebSocketServerProtocol):
     conn = None
     auth_error: str | None = None
 

@@ -1,4 +1,4 @@
-"""Decoding and validating client WebSocket frames (protocol v1) into sim commands.
+"""Decoding and validating client WebSocket frames into sim commands (protocol v2, as in v1).
 
 A frame is a JSON object with a `t` (type) and the fields of that type, plus an optional
 `seq` that the server echoes in the `ack` for that command. Anything malformed raises

@@ -128,8 +128,25 @@ class Client:
     def recv(self, timeout: float = 5.0) -> dict:
         msg = json.loads(self.ws.recv(timeout=timeout))
         self.frames.append(msg)
-        self.model.apply(msg)
+        self.model.apply(msg, time.monotonic())
         return msg
+
+    def position(self, eid: str) -> tuple[float, float] | None:
+        """Where the entity is now, as dead reckoning from what this client was told puts it."""
+        return self.model.position(eid, self.model.tick_at(time.monotonic()))
+
+    def wait_for(self, condition, timeout: float = 10.0) -> None:
+        """Receive until `condition()` holds, checking after each frame and every 50 ms (positions
+        move between frames: a walk to a goal is one frame)."""
+        deadline = time.monotonic() + timeout
+        while not condition():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"condition not met in {timeout}s; last frames: {self.frames[-3:]}")
+            try:
+                self.recv(timeout=min(left, 0.05))
+            except TimeoutError:
+                pass
 
     def until(self, predicate, timeout: float = 10.0) -> dict:
         """Receive until a frame satisfies `predicate(frame)`; returns that frame."""

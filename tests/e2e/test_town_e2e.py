@@ -30,8 +30,8 @@ def test_two_players_see_each_other_move(server):
         ca.until(lambda m: b["playerId"] in ca.entities)
         start_x = ca.entities[b["playerId"]]["x"]
         cb.send("goal", x=start_x + 120, y=288)
-        ca.until(lambda m: ca.entities.get(b["playerId"], {}).get("x", 0) >= start_x + 100)
-        cb.until(lambda m: cb.entities.get(b["playerId"], {}).get("x", 0) >= start_x + 100)
+        ca.wait_for(lambda: (ca.position(b["playerId"]) or (0, 0))[0] >= start_x + 100)
+        cb.wait_for(lambda: (cb.position(b["playerId"]) or (0, 0))[0] >= start_x + 100)
 
 
 def test_private_message_reaches_only_its_recipient(server):
@@ -61,7 +61,7 @@ def test_out_of_view_player_gets_no_updates(make_server):
         for i in range(6):
             cb.send("goal", x=2300 - 40 * (i % 2), y=700)
             cb.send("chat", text=f"far talk {i}") if i == 0 else None
-        cb.until(lambda m: cb.entities.get(b["playerId"], {}).get("y", 768) <= 710)
+        cb.wait_for(lambda: (cb.position(b["playerId"]) or (0, 768))[1] <= 710)
         marker = ca.send("ping", id="marker")
         ca.until(lambda m: m["t"] == "pong" and m["id"] == "marker")
         ca.drain(0.3)

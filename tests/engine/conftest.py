@@ -15,6 +15,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock
 
 from clawtown.engine.area import view_cells
+from clawtown.engine.motion import TOLERANCE_PX
 from clawtown.engine.game import Game
 from clawtown.engine.inbox import Inbox
 from clawtown.engine.sessions import SessionRegistry
@@ -234,13 +235,30 @@ class Town:
 
     # the server's truth
     def visible(self, pid: str) -> dict[str, dict]:
-        """Every entity in the view cells of `pid`, as the client should hold it."""
+        """Every entity in the view cells of `pid`, as it is (x, y rounded, as clients see positions)."""
         p = self.world.players[pid]
         inst = self.world.instance_of(p)
         cells = view_cells(inst.map, inst.grid.where[pid])
         handles = self.sync.area.instances[inst.key].handles
         return {eid: {**entity_view(inst.entity(eid)), "h": handles[eid]}
                 for cell in cells for eid in inst.grid.cells.get(cell, ())}
+
+    def assert_view(self, client: "Client") -> None:
+        """The client holds exactly the entities in its view, every field exact but the position,
+        which its dead reckoning puts within TOLERANCE_PX of the truth at the current tick; and
+        each motion state is the one the server believes every client holds."""
+        truth = self.visible(client.player_id)
+        seen = client.model.view_at(self.world.tick)
+        assert seen.keys() == truth.keys(), (sorted(seen.keys() ^ truth.keys()), client.player_id)
+        p = self.world.players[client.player_id]
+        shared = self.sync.area.instances[self.world.instance_of(p).key].sent
+        for eid, want in truth.items():
+            got = seen[eid]
+            assert {k: v for k, v in got.items() if k not in ("x", "y")} == \
+                {k: v for k, v in want.items() if k not in ("x", "y")}, eid
+            assert abs(got["x"] - want["x"]) <= TOLERANCE_PX and abs(got["y"] - want["y"]) <= TOLERANCE_PX, \
+                (eid, got["x"], got["y"], want["x"], want["y"])
+            assert client.model.entities[eid] == shared[eid], eid
 
 
 @pytest.fixture

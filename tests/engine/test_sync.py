@@ -27,25 +27,33 @@ def test_a_new_connection_gets_hello_with_everything_then_only_deltas(town):
     town.step()
     assert [f["t"] for f in ann.frames] == ["hello"]
     hello = ann.frames[0]
-    assert hello["v"] == 1
+    assert hello["v"] == 2 and hello["tk"] == town.world.tick
     assert hello["you"]["id"] == "p_ann" and hello["you"]["inventory"] == []
     assert hello["instance"]["key"] == "town#1" and hello["instance"]["map"] == "town"
     assert hello["map"]["id"] == "town" and len(hello["map"]["terrain"]) == hello["map"]["height"]
     assert hello["server"] == {"tickHz": 20, "syncHz": 10, "time": town.game.now_ms()}
     assert hello["view"] == {"cellPx": CELL_PX, "cells": VIEW_CELLS}
     assert all(chunk["full"] for chunk in hello["a"])
-    assert ann.model.entities == town.visible("p_ann")
+    town.assert_view(ann)
     assert ann.model.entities["p_ann"]["k"] == "p"
 
     town.submit(c.Move(player_id="p_ann", dx=1, dy=0))
     town.step()
     sync = ann.frames[-1]
-    assert sync["t"] == "sync" and "drop" not in sync
-    [chunk] = [ch for ch in sync["a"] if any(u["id"] == "p_ann" for u in ch.get("up", []))]
-    [mine] = [u for u in chunk["up"] if u["id"] == "p_ann"]
-    assert "k" not in mine and mine["x"] == 488 and set(mine) <= {"id", "x", "y", "f"}
-    assert not chunk.get("full")
-    assert ann.model.entities == town.visible("p_ann")
+    assert sync["t"] == "sync" and "drop" not in sync and sync["tk"] == town.world.tick
+    h = ann.model.entities["p_ann"]["h"]
+    [chunk] = [ch for ch in sync["a"] if h in ch.get("mv", [])[0::6]]
+    assert chunk["mv"] == [h, 488, 288, 80, 0, 0]  # the new motion state: one 8 px step in 2 ticks, no end
+    assert "up" not in chunk and not chunk.get("full")  # moving right turns Ann right: no `f` update
+    town.assert_view(ann)
+    assert ann.model.entities["p_ann"]["f"] == "right"
+
+    town.submit(c.SetIntent(player_id="p_ann", text="fishing"))
+    town.step()
+    [chunk] = [ch for ch in ann.of_type("sync")[-1]["a"] if ch.get("up")]
+    assert chunk["up"] == [{"intent": "fishing", "id": "p_ann"}]  # a field change: only what changed
+    assert chunk["mv"] == [h, 488, 288, 0, 0, 0]  # and the step is over: Ann stands
+    town.assert_view(ann)
 
 
 def test_a_connection_waits_for_its_player_to_enter_the_world(town):
@@ -74,7 +82,7 @@ def test_a_second_tab_of_the_same_player_gets_its_own_hello(town):
     second = town.connect("p_ann")
     town.step()
     assert len(first.of_type("hello")) == 1 and len(second.of_type("hello")) == 1
-    assert second.model.entities == town.visible("p_ann")
+    town.assert_view(second)
 
 
 def test_changing_map_sends_enter_with_the_new_instance(town):
@@ -85,7 +93,7 @@ def test_changing_map_sends_enter_with_the_new_instance(town):
     enter = ann.of_type("enter")
     assert len(enter) == 1 and "server" not in enter[0] and "board" not in enter[0]
     assert enter[0]["instance"]["key"] == "meadow#1" and enter[0]["map"]["id"] == "meadow"
-    assert ann.model.entities == town.visible("p_ann")
+    town.assert_view(ann)
 
 
 def test_progress_sends_a_you_frame_to_the_owner_only(town):
@@ -257,7 +265,8 @@ def test_a_round_with_nothing_to_save_sends_at_once(gated_town):
     town.submit(c.SetGoal(player_id="p_bo", x=1150, y=700))  # walking is not progress
     town.step()
     assert town.runner.pending == []
-    assert any(u.get("id") == "p_bo" for f in ann.frames[-1:] for ch in f["a"] for u in ch.get("up", []))
+    bo = ann.model.entities["p_bo"]["h"]
+    assert any(bo in ch.get("mv", [])[0::6] for f in ann.frames[-1:] for ch in f["a"])
 
 
 # ---- interest management ---------------------------------------------------------------
@@ -268,7 +277,8 @@ def test_players_far_apart_never_receive_each_other(town):
         town.submit(c.SetIntent(player_id="p_bo", text=f"far {i}"))
         town.step()
     assert "p_bo" not in ann.seen_ids() and "p_ann" not in bo.seen_ids()
-    assert ann.model.entities == town.visible("p_ann") and bo.model.entities == town.visible("p_bo")
+    town.assert_view(ann)
+    town.assert_view(bo)
 
 
 def test_a_player_coming_near_arrives_whole_and_leaving_removes_it(town):
@@ -279,14 +289,15 @@ def test_a_player_coming_near_arrives_whole_and_leaving_removes_it(town):
     town.teleport("p_bo", 300, 768)  # into Ann's view
     ups = [u for f in ann.frames for ch in f.get("a", []) for u in ch.get("up", []) if u["id"] == "p_bo"]
     assert ups and ups[0]["k"] == "p" and ups[0]["name"] == "Bo"
-    assert ann.model.entities["p_bo"] == town.visible("p_ann")["p_bo"]
+    town.assert_view(ann)
     # and Bo, whose view moved, got Ann's cell in full
-    assert bo.model.entities["p_ann"] == town.visible("p_bo")["p_ann"]
+    town.assert_view(bo)
 
     town.teleport("p_bo", *FAR_B)  # away again
     assert "p_bo" not in ann.model.entities
     assert "p_ann" not in bo.model.entities
-    assert ann.model.entities == town.visible("p_ann") and bo.model.entities == town.visible("p_bo")
+    town.assert_view(ann)
+    town.assert_view(bo)
     last_for_bo = bo.frames[-1]
     assert last_for_bo["t"] == "sync" and last_for_bo["drop"], "Bo's view moved: the old cells are dropped"
 
@@ -299,8 +310,8 @@ def test_walking_across_cell_borders_keeps_the_view_exact(town):
     town.submit(c.SetGoal(player_id="p_ann", x=2400, y=760))
     for _ in range(200):
         town.step()
-        assert ann.model.entities == town.visible("p_ann")
-        assert bo.model.entities == town.visible("p_bo")
+        town.assert_view(ann)
+        town.assert_view(bo)
     assert cell_of(*[town.world.players["p_ann"].x, 760]) == cell_of(2400, 760)
 
 
@@ -335,7 +346,7 @@ def test_random_walks_keep_every_client_model_equal_to_the_server_view(make_town
                                            max_hp=1))
         town.step(ticks=rng.choice((1, 2, 3)))
         for pid, client in clients.items():
-            assert client.model.entities == town.visible(pid), f"{pid} diverged"
+            town.assert_view(client)
     # the walkers met and parted, fought, killed and looted: interest management had work to do
     assert any(len([e for e in cl.seen_ids() if e.startswith("p_walker")]) > 1 for cl in clients.values())
     assert sum(town.world.players[pid].meta["kills"] for pid in ids) > 0
@@ -580,6 +591,6 @@ def test_map_changes_and_late_tabs_keep_every_client_model_exact(make_town, seed
                 town.disconnect(clients.pop(0))
         town.step()
         for client in clients:
-            assert client.model.entities == town.visible(client.player_id)
+            town.assert_view(client)
             assert client.model.you["map"] == town.world.players[client.player_id].map_id
     assert sum(len(cl.of_type("enter")) for cl in clients) > 0

@@ -126,16 +126,19 @@ def test_nothing_is_sent_while_knocked_out_or_before_the_map_is_known():
 
 def test_sight_of_a_view_model():
     model = ViewModel()
-    model.apply({"t": "hello", "you": {"id": "p_me", "x": 1, "y": 2}, "instance": {"key": "town#1", "map": "town"},
+    model.apply({"t": "hello", "tk": 40, "you": {"id": "p_me", "x": 1, "y": 2},
+                 "instance": {"key": "town#1", "map": "town"}, "server": {"tickHz": 20, "syncHz": 10},
                  "a": [{"c": [1, 1], "full": True, "up": [
                      {"id": "p_me", "h": 1, "k": "p", "x": 300, "y": 200, "ko": False},
-                     {"id": "m_1", "h": 2, "k": "m", "x": 320, "y": 210, "alive": True, "hp": 5},
+                     {"id": "m_1", "h": 2, "k": "m", "x": 320, "y": 210, "vx": 20, "vy": -10, "t": 30,
+                      "alive": True, "hp": 5},
                      {"id": "m_2", "h": 3, "k": "m", "x": 330, "y": 230, "alive": False, "hp": 0}]}]})
     map_info = {"id": "town", "width": 30, "height": 18, "tileSize": 32,
                 "portals": [{"x": 944, "y": 288, "radius": 24, "to": "meadow", "label": "Poring Meadow"}]}
     sight = s.sight_of(model, "p_me", map_info)
     assert (sight.x, sight.y, sight.map_id, sight.width, sight.height) == (300, 200, "town", 960, 576)
-    assert sight.monsters == ((320, 210),) and sight.portals == ((944, 288, "meadow"),)
+    assert sight.monsters == ((330, 205),) and sight.portals == ((944, 288, "meadow"),)  # 10 ticks of walking
+    assert s.sight_of(model, "p_me", map_info, tick=50).monsters == ((340, 200),)
     assert s.sight_of(model, "p_me", None) is None
 
 

@@ -84,18 +84,24 @@ export class Renderer {
     this.terrain.setMap(map);
     const mapW = map.width * TILE;
     const mapH = map.height * TILE;
+    // dead reckoning: x, y is where the entity is now; the drawn position (rx, ry) moves with
+    // the entity's velocity and closes the rest (a correction from the server) smoothly
+    model.advance(now);
     const k = 1 - Math.exp(-dt * 14);
     for (const e of model.entities.values()) {
-      const dx = e.x - e.rx;
-      const dy = e.y - e.ry;
+      const walking = (e.vx || e.vy) && !e.arrived;
+      const px = e.rx + (walking ? e.vx * dt : 0);
+      const py = e.ry + (walking ? e.vy * dt : 0);
+      const dx = e.x - px;
+      const dy = e.y - py;
       if (Math.abs(dx) > 160 || Math.abs(dy) > 160) {
         e.rx = e.x;
         e.ry = e.y;
       } else {
-        e.rx += dx * k;
-        e.ry += dy * k;
+        e.rx = px + dx * k;
+        e.ry = py + dy * k;
       }
-      e.moving = Math.abs(dx) + Math.abs(dy) > 1.2;
+      e.moving = Boolean(walking) || Math.abs(dx) + Math.abs(dy) > 1.2;
     }
     const me = model.me();
     if (me) cam.follow(me.rx + this.focus.x / cam.zoom, me.ry - 10 + this.focus.y / cam.zoom, mapW, mapH, dt);
