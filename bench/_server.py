@@ -1,5 +1,6 @@
-"""The server side of bench_bots: start `twistd clawtown` (optionally under a GC-timing launcher),
-read its CPU, run delay and memory from /proc, check readiness, and name the code state measured."""
+"""The server side of the benches that run a real server (bench_bots, bench_memory): start
+`twistd clawtown` (optionally under a GC-timing launcher), read its CPU, run delay and memory from
+/proc, check readiness, and name the code state measured."""
 
 from __future__ import annotations
 
@@ -74,8 +75,8 @@ def free_port() -> int:
 class ServerProcess:
     """`twistd clawtown` as a subprocess on a free loopback port with its own temporary data dir."""
 
-    def __init__(self, seed: int, profile_file: str | None, gc_mode: str = "off") -> None:
-        self.tmp = tempfile.mkdtemp(prefix="bench-bots-")
+    def __init__(self, seed: int, profile_file: str | None, gc_mode: str = "off", prefix: str = "bench-bots-") -> None:
+        self.tmp = tempfile.mkdtemp(prefix=prefix)
         self.port = free_port()
         self.log_path = os.path.join(self.tmp, "twistd.log")
         self.gc_stats_path = os.path.join(self.tmp, "gc.json")
@@ -84,12 +85,14 @@ class ServerProcess:
         self.gc_mode = gc_mode
         self.proc: subprocess.Popen | None = None
         self.seed = seed
+        self.launcher: list[str] | None = None
+        """Another command line that runs twistd (set before `start`); None: plain twistd (or the GC launcher)."""
 
     def start(self, timeout: float = 30.0) -> None:
         twistd_opts = ["--nodaemon", "--pidfile="]
         if self.profile_file:
             twistd_opts += ["--profile", self.profile_file, "--profiler", "cprofile", "--savestats"]
-        launcher = TWISTD
+        launcher = self.launcher or TWISTD
         if self.gc_mode != "off":
             launcher = [sys.executable, "-c", GC_LAUNCHER, self.gc_stats_path, self.gc_freeze_path]
         args = [*launcher, *twistd_opts, "clawtown", "--listen", f"tcp:{self.port}:interface=127.0.0.1",
@@ -177,6 +180,28 @@ def proc_rss_mb(pid: int) -> float | None:
     except OSError:
         return None
     return None
+
+
+SMAPS_FIELDS = {"Rss": "rss_mb", "Pss": "pss_mb", "Private_Clean": "private_clean_mb",
+                "Private_Dirty": "private_dirty_mb", "Anonymous": "anon_mb", "Swap": "swap_mb"}
+
+
+def proc_memory_mb(pid: int) -> dict | None:
+    """RSS, PSS and USS (private clean + private dirty) of a process, in MB, from /proc/<pid>/smaps_rollup
+    (the kernel sums every mapping in one read); None where that file cannot be read."""
+    out: dict = {}
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                name, _, rest = line.partition(":")
+                if name in SMAPS_FIELDS:
+                    out[SMAPS_FIELDS[name]] = int(rest.split()[0]) / 1024.0
+    except (OSError, ValueError, IndexError):
+        return None
+    if "rss_mb" not in out:
+        return None
+    out["uss_mb"] = out.get("private_clean_mb", 0.0) + out.get("private_dirty_mb", 0.0)
+    return out
 
 
 async def one_call(host: str, port: int, method: str, path: str, body=None, token=None):
