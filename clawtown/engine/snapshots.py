@@ -66,10 +66,9 @@ class Spliced:
 class SharedWorld:
     """One instance's shared world parts, encoded."""
 
-    __slots__ = ("key", "world", "players", "monsters", "drops", "parties", "board", "entities")
+    __slots__ = ("world", "players", "monsters", "drops", "parties", "board", "entities")
 
     def __init__(self, world, inst) -> None:
-        self.key = inst.key
         dumps = orjson.dumps
         views = [public_player(q, private=False) for q in inst.players.values()]
         monsters = [bot_monster(m) for m in inst.monsters.values()]
