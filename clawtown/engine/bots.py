@@ -16,6 +16,7 @@ from twisted.python import log
 from twisted.python.failure import Failure
 
 from ..sim import commands as c
+from ..store.base import MAX_BOT_LINK_LOOKUP
 from . import audit
 from .ids import derive_bot_token, hash_secret
 
@@ -23,6 +24,8 @@ JOIN_CODE_TTL_MS = 24 * 3600 * 1000
 MAX_LIVE_CODES = 5
 TOKEN_CACHE_MS = 5000
 TOKEN_REFRESH_AHEAD_MS = 1500
+#: Tokens due for a refresh are gathered this long, then looked up together in one store call.
+TOKEN_REFRESH_BATCH_MS = 250
 TOKEN_CACHE_SIZE = 50_000
 IDEMPOTENCY_MS = 10 * 60 * 1000
 IDEMPOTENCY_SIZE = 20_000
@@ -46,6 +49,8 @@ class BotAccess:
         self.server_key: bytes | None = None
         self._tokens: OrderedDict[str, tuple[str, int]] = OrderedDict()
         self._refreshing: set[str] = set()
+        self._due: dict[str, str] = {}
+        self._refresh_call = None
         self._done: OrderedDict[tuple, tuple[int, object]] = OrderedDict()
 
     # ---- who is calling ----------------------------------------------------------------
@@ -55,7 +60,8 @@ class BotAccess:
         Answers come from a cache kept for TOKEN_CACHE_MS, so a revocation made by another
         process (the CLI) takes effect within that time. A token used in the last
         TOKEN_REFRESH_AHEAD_MS of its cache entry is looked up again in the background, so a bot
-        that calls regularly never waits for the store.
+        that calls regularly never waits for the store; those lookups are gathered for
+        TOKEN_REFRESH_BATCH_MS and made in one store call (500 bots: ~4 calls a second, not 100).
         """
         if not token or len(token) > 200:
             raise AccessError(401, "unauthorized")
@@ -64,9 +70,7 @@ class BotAccess:
         cached = self._tokens.get(token_hash)
         if cached and cached[1] > now:
             if cached[1] - now < TOKEN_REFRESH_AHEAD_MS and token_hash not in self._refreshing:
-                self._refreshing.add(token_hash)
-                self._lookup(token, token_hash).addErrback(log.err, "refreshing a bot token failed").addBoth(
-                    lambda _: self._refreshing.discard(token_hash))
+                self._refresh_soon(token, token_hash)
             return cached[0]
         player_id = await self._lookup(token, token_hash)
         if player_id is None:
@@ -77,6 +81,28 @@ class BotAccess:
     def _lookup(self, token: str, token_hash: str):
         """Look the token up in the store and cache the answer; None when it is unknown or revoked."""
         link = yield self.runner.run(lambda store: store.find_bot_link(token_hash))
+        return self._cache_link(token, token_hash, link)
+
+    def _refresh_soon(self, token: str, token_hash: str) -> None:
+        self._refreshing.add(token_hash)
+        self._due[token_hash] = token
+        if self._refresh_call is None:
+            self._refresh_call = self.game.clock.callLater(TOKEN_REFRESH_BATCH_MS / 1000, self._refresh_due)
+
+    def _refresh_due(self) -> None:
+        """Look up every token due for a refresh in one store call (a few, if there are very many)."""
+        self._refresh_call = None
+        due, self._due = self._due, {}
+        hashes = list(due)
+        for start in range(0, len(hashes), MAX_BOT_LINK_LOOKUP):
+            chunk = hashes[start:start + MAX_BOT_LINK_LOOKUP]
+            d = self.runner.run(lambda store, chunk=chunk: store.find_bot_links(chunk))
+            d.addCallback(lambda links, chunk=chunk: [self._cache_link(due[h], h, links.get(h)) for h in chunk])
+            d.addErrback(log.err, "refreshing bot tokens failed")
+            d.addBoth(lambda _, chunk=chunk: self._refreshing.difference_update(chunk))
+
+    def _cache_link(self, token: str, token_hash: str, link: dict | None) -> str | None:
+        """Cache the player of a token's link for TOKEN_CACHE_MS; None (and forgotten) when it is gone."""
         key = self.server_key
         if link is not None and key is not None and not hmac.compare_digest(
                 derive_bot_token(key, link["playerId"], link["generation"]), token):

@@ -60,6 +60,8 @@ JOIN_CODE_ID_MAX = 64
 
 #: Audit entries returned by :meth:`Store.list_audit` unless told otherwise.
 DEFAULT_AUDIT_LIMIT = 200
+#: Most token hashes one :meth:`Store.find_bot_links` call looks up (SQLite allows 32,766 parameters).
+MAX_BOT_LINK_LOOKUP = 500
 #: Longest actor, action, subject and request id an audit entry may carry.
 AUDIT_TEXT_MAX = 200
 
@@ -227,6 +229,12 @@ class Store(Protocol):
     def find_bot_link(self, token_hash: str) -> dict[str, Any] | None:
         """The bot link holding this token hash, or None."""
 
+    def find_bot_links(self, token_hashes: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The bot links holding these token hashes, by hash, in one lookup (unknown hashes left out).
+
+        At most :data:`MAX_BOT_LINK_LOOKUP` hashes per call.
+        """
+
     def revoke_bot_tokens(self, player_id: str, at: int) -> int:
         """Invalidate every bot token of a player; return the new generation.
 
@@ -352,6 +360,16 @@ def require_join_code(value: Any, what: str = "join code") -> str:
             f"{what} must be {JOIN_CODE_LENGTH} characters long, got {len(value)}"
         )
     return value
+
+
+def require_token_hashes(values: Any) -> list[str]:
+    """Distinct SHA-256 hex digests (see :func:`require_token_hash`), at most MAX_BOT_LINK_LOOKUP."""
+    hashes = list(dict.fromkeys(
+        require_token_hash(v, f"token_hashes[{i}]") for i, v in enumerate(_items(values, "token_hashes"))
+    ))
+    if len(hashes) > MAX_BOT_LINK_LOOKUP:
+        raise StoreError(f"at most {MAX_BOT_LINK_LOOKUP} token hashes per lookup, got {len(hashes)}")
+    return hashes
 
 
 def require_token_hash(value: Any, what: str = "token_hash") -> str:

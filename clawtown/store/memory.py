@@ -46,6 +46,7 @@ from clawtown.store.base import (
     require_meta_key,
     require_text,
     require_token_hash,
+    require_token_hashes,
 )
 from clawtown.store.migrations import SCHEMA_VERSION
 
@@ -346,6 +347,15 @@ class MemoryStore:
         self._check_open()
         row = self._bot_link_by_hash(require_token_hash(token_hash))
         return None if row is None else bot_link_record(row)
+
+    def find_bot_links(self, token_hashes: Iterable[str]) -> dict[str, dict[str, Any]]:
+        self._check_open()
+        wanted = set(require_token_hashes(token_hashes))
+        return {
+            row.token_hash: bot_link_record(row)
+            for row in self._bot_links.values()
+            if row.token_hash in wanted
+        }
 
     def _bot_link_by_hash(self, token_hash: str) -> BotLinkRow | None:
         return next(

@@ -47,6 +47,7 @@ from clawtown.store.base import (
     require_meta_key,
     require_text,
     require_token_hash,
+    require_token_hashes,
 )
 from clawtown.store.migrations import migrate, write_transaction
 
@@ -58,6 +59,34 @@ _JOIN_CODE_COLUMNS = ", ".join(JoinCodeRow._fields)
 _REAL_CODE = "code IS NOT NULL"
 _BOT_LINK_COLUMNS = ", ".join(BotLinkRow._fields)
 _AUDIT_COLUMNS = ", ".join(AuditRow._fields)
+#: Rows per multi-row upsert statement (SQLite allows 32,766 parameters; rows have at most 7).
+_UPSERT_CHUNK = 200
+
+
+@functools.lru_cache(maxsize=64)
+def _upsert_sql(table: str, columns: tuple[str, ...], key: tuple[str, ...], rows: int) -> str:
+    """INSERT of `rows` rows at once, ON CONFLICT (key) DO UPDATE of every other column.
+
+    Plain SQL instead of sqlite-utils' upsert_all, which looks the table up on every call, and
+    many rows per statement instead of executemany: SQLite releases the GIL at every prepare and
+    step, and each time the store thread needs it back it may wait a whole switch interval for a
+    busy reactor thread. Few statements per commit keep a commit short under load.
+    """
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key)
+    one = f"({', '.join('?' * len(columns))})"
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([one] * rows)}"
+        f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
+    )
+
+
+def _upsert(conn: sqlite3.Connection, table: str, key: tuple[str, ...], rows: tuple) -> None:
+    """Upsert NamedTuple rows (their fields are the columns), _UPSERT_CHUNK per statement."""
+    for start in range(0, len(rows), _UPSERT_CHUNK):
+        chunk = rows[start:start + _UPSERT_CHUNK]
+        sql = _upsert_sql(table, chunk[0]._fields, key, len(chunk))
+        conn.execute(sql, [value for row in chunk for value in row])
+
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -139,17 +168,14 @@ class SqliteStore:
             deleted_parties=deleted_parties,
             board=board,
         )
+        conn = self._db.conn
         with write_transaction(self._db):
-            for table, rows, pk in (
-                ("players", batch.players, "id"),
-                ("events", batch.events, ("player_id", "seq")),
-                ("parties", batch.parties, "id"),
-                ("board", batch.board, "id"),
-            ):
-                if rows:
-                    self._db[table].upsert_all((row._asdict() for row in rows), pk=pk)
+            _upsert(conn, "players", ("id",), batch.players)
+            _upsert(conn, "events", ("player_id", "seq"), batch.events)
+            _upsert(conn, "parties", ("id",), batch.parties)
+            _upsert(conn, "board", ("id",), batch.board)
             if batch.deleted_parties:
-                self._db.conn.executemany(
+                conn.executemany(
                     "DELETE FROM parties WHERE id = ?", [(i,) for i in batch.deleted_parties]
                 )
 
@@ -455,6 +481,18 @@ class SqliteStore:
     def find_bot_link(self, token_hash: str) -> dict[str, Any] | None:
         row = self._bot_link("token_hash", require_token_hash(token_hash))
         return None if row is None else bot_link_record(row)
+
+    @_sqlite_errors("find_bot_links")
+    def find_bot_links(self, token_hashes: Iterable[str]) -> dict[str, dict[str, Any]]:
+        hashes = require_token_hashes(token_hashes)
+        if not hashes:
+            return {}
+        rows = self._db.execute(
+            f"SELECT {_BOT_LINK_COLUMNS} FROM bot_links"
+            f" WHERE token_hash IN ({', '.join('?' * len(hashes))})",
+            hashes,
+        ).fetchall()
+        return {row.token_hash: bot_link_record(row) for row in map(BotLinkRow._make, rows)}
 
     @_sqlite_errors("get_meta")
     def get_meta(self, key: str) -> str | None:

@@ -197,13 +197,37 @@ def test_a_bot_calling_regularly_never_waits_for_a_token_lookup(town, ann):
     assert ann.get("me").code == 200
     slow = SlowLookups(town)
     lookups = 0
-    for _ in range(3 * TOKEN_CACHE_MS // 1000):  # one call a second for three cache lifetimes
-        town.run_for(1.0)
+    for _ in range(6 * TOKEN_CACHE_MS // 1000):  # two calls a second for three cache lifetimes
+        town.run_for(0.5)
         box = town.send("GET", "/api/bot/me", token=ann.token)
         town.stub.flush()
         assert box and box[0].code == 200, "answered from the cache while the lookup is still running"
         lookups += slow.answer_all()
     assert 2 <= lookups <= 4  # about one background refresh per cache lifetime
+
+
+def test_tokens_due_for_a_refresh_are_looked_up_together(town, monkeypatch):
+    from clawtown.engine.bots import TOKEN_CACHE_MS, TOKEN_REFRESH_AHEAD_MS
+
+    bots = [town.linked_player(name) for name in ("Ann", "Bob", "Cy", "Dee", "Eve")]
+    calls = []
+    for method in ("find_bot_link", "find_bot_links"):
+        real = getattr(town.store, method)
+        monkeypatch.setattr(town.store, method,
+                            lambda arg, real=real, method=method: calls.append((method, arg)) or real(arg))
+    for bot in bots:
+        assert bot.get("me").code == 200  # first use: one lookup each, then cached
+    assert [method for method, _ in calls] == ["find_bot_link"] * 5
+    calls.clear()
+    town.run_for((TOKEN_CACHE_MS - TOKEN_REFRESH_AHEAD_MS + 500) / 1000)  # into the refresh window
+    for bot in bots:
+        assert bot.get("me").code == 200
+    town.run_for(1.0)
+    assert [(method, len(arg)) for method, arg in calls] == [("find_bot_links", 5)]
+    town.run_for(1.0)  # past the old expiry: the refreshed entries answer, nothing waits for the store
+    for bot in bots:
+        assert bot.get("me").code == 200
+    assert len(calls) == 1
 
 
 def test_a_token_revoked_by_another_process_stops_within_the_cache_time(town, ann):

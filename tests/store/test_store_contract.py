@@ -21,6 +21,7 @@ from clawtown.store import (
     Store,
     StoreError,
 )
+from clawtown.store.base import MAX_BOT_LINK_LOOKUP
 from clawtown.store.migrations import (
     SCHEMA_VERSION,
 )
@@ -407,6 +408,26 @@ def test_bot_links_are_saved_found_and_replaced(store: Store) -> None:
     assert store.find_bot_link(second) == bot_link("p1", 0, second, 200)
     store.save_bot_link("p1", 3, first, linked_at=300)  # a newer generation is fine
     assert store.get_bot_link("p1") == bot_link("p1", 3, first, 300)
+
+
+def test_bot_links_are_found_by_many_hashes_at_once(store: Store) -> None:
+    first, second, revoked = token_hash("p1"), token_hash("p2"), token_hash("p3")
+    store.save_bot_link("p1", 0, first, linked_at=100)
+    store.save_bot_link("p2", 4, second, linked_at=200)
+    store.save_bot_link("p3", 0, revoked, linked_at=300)
+    store.revoke_bot_tokens("p3", at=400)
+
+    found = store.find_bot_links([first, token_hash("nobody"), second, revoked, first])
+    assert found == {first: bot_link("p1", 0, first, 100), second: bot_link("p2", 4, second, 200)}
+    assert store.find_bot_links([]) == {}
+
+    with pytest.raises(StoreError, match=r"token_hashes\[1\] must be a SHA-256 hex digest"):
+        store.find_bot_links([first, "raw-token"])
+    with pytest.raises(StoreError, match="token_hashes must be a list"):
+        store.find_bot_links(first)
+    too_many = [token_hash(f"t{i}") for i in range(MAX_BOT_LINK_LOOKUP + 1)]
+    with pytest.raises(StoreError, match=f"at most {MAX_BOT_LINK_LOOKUP} token hashes"):
+        store.find_bot_links(too_many)
 
 
 def test_a_stale_generation_is_refused(store: Store) -> None:
