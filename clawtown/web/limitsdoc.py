@@ -186,7 +186,8 @@ def render() -> str:
     out += [
         "",
         (f"A connection with more than {ABUSE_LIMIT} refused messages (rate-limited or malformed) within "
-        f"{ABUSE_WINDOW_MS // 1000} s is closed with {CLOSE_ABUSE}."),
+        f"{ABUSE_WINDOW_MS // 1000} s is closed with {CLOSE_ABUSE}. Rate-limited messages that arrive together "
+        "(in one read: a backlog of well-paced messages delivered at once after a stall) count as one."),
         "",
         "### Nothing fans out unthrottled",
         "",

@@ -30,6 +30,13 @@ MAX_BUFFERED_BYTES = 4 * 1024 * 1024
 class GameProtocol(FastFrames, WebSocketServerProtocol):
     conn = None
     auth_error: str | None = None
+    reads = 0
+    """How many times bytes arrived: frames that arrive together share a number."""
+    _throttled_read = -1
+
+    def dataReceived(self, data: bytes) -> None:
+        self.reads += 1
+        super().dataReceived(data)
 
     @inlineCallbacks
     def onConnect(self, request):
@@ -110,8 +117,18 @@ class GameProtocol(FastFrames, WebSocketServerProtocol):
         self.send_bytes(orjson.dumps(frame))
 
     def _refused(self, code: str, message: str, seq, retry: int | None = None) -> None:
+        """Refuse one frame with an error frame; past ABUSE_LIMIT refusals in ABUSE_WINDOW_MS, close (4008).
+
+        Rate-limit refusals count once per read: a client whose well-paced frames piled up while
+        the server (or the network) stalled delivers them in one burst, and must not be closed
+        for it. A flood arrives in read after read, and still is.
+        """
         self.factory.refused += 1
         self._error(code, message, seq, retry)
+        if code == "rate_limited":
+            if self._throttled_read == self.reads:
+                return
+            self._throttled_read = self.reads
         now = self.factory.game.now_ms()
         self.violations = [t for t in self.violations if now - t < ABUSE_WINDOW_MS] + [now]
         if len(self.violations) > ABUSE_LIMIT:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -191,6 +192,17 @@ def test_rate_limited_frames_count_towards_abuse(joined, ws):
     for _ in range(WS_RULES["emote"].burst + ABUSE_LIMIT + 1):
         joined.send(t="emote", emote="wave")
     assert joined.closed is not None and joined.closed[0] == CLOSE_ABUSE
+
+
+def test_a_backlog_arriving_in_one_read_after_a_stall_is_throttled_but_not_closed(joined, ws):
+    rule = WS_RULES["move"]
+    backlog = rule.burst + ABUSE_LIMIT + 20  # well-paced moves that piled up while the server stalled
+    for _ in range(backlog):
+        joined.client.sendMessage(orjson.dumps({"t": "move", "dx": 1, "dy": 0}))
+    joined.flush()  # ... and arrive together
+    assert joined.closed is None
+    assert len(queued(ws.town)) == rule.burst
+    assert [code for code, _ in joined.errors()] == ["rate_limited"] * (backlog - rule.burst)
 
 
 # ---- ping, busy, slow readers, closing ---------------------------------------------------
